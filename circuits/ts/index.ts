@@ -1,0 +1,103 @@
+/**
+ * zkrep zk core: the one public API of circuits/ts. Every other component imports from
+ * here (alias `#zk`); nothing else does field arithmetic or imports circomlibjs/snarkjs.
+ */
+export { ZK_ERROR, ZkError, type ZkErrorCode } from './errors.js';
+export {
+  SNARK_FIELD_SIZE,
+  BASE_FIELD_SIZE,
+  SUBGROUP_ORDER,
+  TIME_BITS,
+  MAX_TIME,
+  VALUE_BITS,
+  MAX_VALUE,
+  DATE_OFFSET,
+  REVOCATION_DEPTH,
+  MAX_CREDENTIAL_ID,
+  isCanonicalFieldString,
+  parseFieldElement,
+  assertField,
+  encodeValue,
+  encodeTime,
+  encodeDate,
+  decodeDate,
+  yearsInSeconds,
+  hashToField,
+} from './field.js';
+export { poseidon } from './poseidon.js';
+export {
+  type Point,
+  type Signature,
+  isValidPublicKey,
+  generateIssuerPrivateKey,
+  issuerPublicKey,
+  issuerKeyHash,
+  signMessage,
+  verifySignature,
+  holderSecretFromSeed,
+  assertHolderSecret,
+  holderCommitment,
+  computeNullifier,
+} from './keys.js';
+export { ATTRIBUTE_SLOTS, type Claim, schemaId, validateClaim, claimFields, claimHash } from './claim.js';
+export {
+  ZERO_HASHES,
+  EMPTY_REVOCATION_ROOT,
+  RevocationTree,
+  type SerializedRevocationTree,
+  verifyNonMembership,
+} from './smt.js';
+export {
+  PREDICATE_COUNT,
+  Op,
+  type OpCode,
+  type Predicate,
+  type Query,
+  normalizeQuery,
+  queryFields,
+  queryHash,
+  evaluatePredicate,
+  evaluateQuery,
+} from './query.js';
+export {
+  PUBLIC_SIGNAL_NAMES,
+  PUBLIC_SIGNAL_COUNT,
+  SIGNAL_INDEX,
+  type PublicSignalName,
+  type PublicSignals,
+  parsePublicSignals,
+  formatPublicSignals,
+  gateScope,
+  verifierScope,
+  gateSignalHash,
+  requestSignalHash,
+} from './signals.js';
+export { type WitnessRequest, type CircuitInput, buildWitnessInput } from './inputs.js';
+export {
+  type Groth16Proof,
+  type ProofResult,
+  calculateWitness,
+  calculateWitnessValues,
+  prove,
+  proveFromWitness,
+  shutdownZk,
+} from './prove.js';
+export {
+  VERIFY_FAILURE,
+  type VerifyFailureCode,
+  type VerifyResult,
+  checkProofEncoding,
+  verify,
+} from './verify.js';
+export {
+  ARTIFACT_FILES,
+  type ArtifactName,
+  type ArtifactsLock,
+  buildDir,
+  artifactPath,
+  loadArtifact,
+  loadVerificationKey,
+  readLock,
+  verifierSolidityPath,
+  sha256,
+} from './artifacts.js';

@@ -1,0 +1,88 @@
+/**
+ * Public signals: their order (as snarkjs emits them: outputs, then public inputs),
+ * and the helpers that compute the scope and signal hash both off-chain and on-chain.
+ */
+import { encodeAbiParameters, type Address, type Hex } from 'viem';
+import { ZK_ERROR, ZkError } from './errors.js';
+import { hashToField, parseFieldElement } from './field.js';
+
+/** Names of the public signals in proof order. */
+export const PUBLIC_SIGNAL_NAMES = [
+  'nullifier',
+  'issuerKeyHash',
+  'queryHash',
+  'revocationRoot',
+  'time',
+  'scope',
+  'signalHash',
+] as const;
+export type PublicSignalName = (typeof PUBLIC_SIGNAL_NAMES)[number];
+export const PUBLIC_SIGNAL_COUNT = PUBLIC_SIGNAL_NAMES.length;
+
+/** Index of each public signal: `SIGNAL_INDEX.nullifier === 0`. */
+export const SIGNAL_INDEX = Object.fromEntries(PUBLIC_SIGNAL_NAMES.map((n, i) => [n, i])) as {
+  readonly [K in PublicSignalName]: number;
+};
+
+export type PublicSignals = Record<PublicSignalName, bigint>;
+
+/** Names the signals of a (strictly parsed) public-signal array. */
+export function parsePublicSignals(signals: unknown): PublicSignals {
+  if (!Array.isArray(signals) || signals.length !== PUBLIC_SIGNAL_COUNT) {
+    throw new ZkError(ZK_ERROR.badEncoding, `expected exactly ${PUBLIC_SIGNAL_COUNT} public signals`);
+  }
+  const out = {} as PublicSignals;
+  PUBLIC_SIGNAL_NAMES.forEach((name, i) => {
+    out[name] = parseFieldElement(signals[i], `public signal ${name}`);
+  });
+  return out;
+}
+
+/** Public signals in proof order, as the decimal strings snarkjs uses. */
+export function formatPublicSignals(signals: PublicSignals): string[] {
+  return PUBLIC_SIGNAL_NAMES.map((n) => signals[n].toString());
+}
+
+/**
+ * Scope of an on-chain gate policy: keccak256(abi.encode(chainId, gate, policyId)) >> 8.
+ * ZkGate recomputes exactly this, so a proof for one gate, chain or policy fails at another.
+ */
+export function gateScope(chainId: bigint | number, gate: Address, policyId: bigint | number): bigint {
+  return hashToField(
+    encodeAbiParameters(
+      [{ type: 'uint256' }, { type: 'address' }, { type: 'uint256' }],
+      [BigInt(chainId), gate, BigInt(policyId)],
+    ),
+  );
+}
+
+/** Scope of an off-chain verifier policy: keccak256(abi.encode(verifierDid, policyId)) >> 8. */
+export function verifierScope(verifierId: string, policyId: string): bigint {
+  if (!verifierId || !policyId) throw new ZkError(ZK_ERROR.badInput, 'verifier id and policy id are required');
+  return hashToField(
+    encodeAbiParameters([{ type: 'string' }, { type: 'string' }], [verifierId, policyId]),
+  );
+}
+
+/**
+ * Signal hash for an on-chain gate: keccak256(abi.encode(sender, context)) >> 8, where
+ * `sender` is msg.sender and `context` binds action data (zero bytes32 for a plain pass).
+ */
+export function gateSignalHash(sender: Address, context: Hex): bigint {
+  return hashToField(
+    encodeAbiParameters([{ type: 'address' }, { type: 'bytes32' }], [sender, context]),
+  );
+}
+
+/**
+ * Signal hash for an off-chain proof request: binds the verifier's single-use challenge,
+ * the hash of the holder's consent receipt, and the account the result is for.
+ */
+export function requestSignalHash(challenge: Hex, consentReceiptHash: Hex, account: Address): bigint {
+  return hashToField(
+    encodeAbiParameters(
+      [{ type: 'bytes32' }, { type: 'bytes32' }, { type: 'address' }],
+      [challenge, consentReceiptHash, account],
+    ),
+  );
+}
