@@ -61,14 +61,24 @@ function fileHash(path: string): string {
   return sha256(readFileSync(path));
 }
 
-function compileCircuit(outDir: string): void {
+/**
+ * Compiles a circom file (path relative to the repo root) with circom2 --O2 into outDir.
+ * Used for the main circuit and for the small test harness circuits.
+ */
+export function compileCircuit(outDir: string, source = 'circuits/src/main.circom'): void {
   const cli = join(packageDir('circom2'), 'cli.js');
   const repoRoot = join(CIRCUITS_DIR, '..');
-  execFileSync(
-    process.execPath,
-    [cli, 'circuits/src/main.circom', '--r1cs', '--wasm', '--sym', '--O2', '-l', 'node_modules', '-o', outDir],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  mkdirSync(outDir, { recursive: true });
+  try {
+    execFileSync(
+      process.execPath,
+      [cli, source, '--r1cs', '--wasm', '--sym', '--O2', '-l', 'node_modules', '-l', 'circuits/src', '-o', outDir],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+  } catch (err) {
+    const out = String((err as { stdout?: Buffer }).stdout ?? '') + String((err as { stderr?: Buffer }).stderr ?? '');
+    throw new ZkError(ZK_ERROR.buildFailed, `circom2 failed on ${source}: ${out.replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n').slice(0, 3).join(' ')}`);
+  }
 }
 
 /** Builds whatever is missing in `outDir`, then checks (or writes) the lock. */

@@ -11,6 +11,7 @@ export const ZK_ERROR = {
   witnessFailed: 'witness_failed',
   artifactMissing: 'artifact_missing',
   artifactMismatch: 'artifact_mismatch',
+  buildFailed: 'build_failed',
   revoked: 'revoked',
 } as const;
 

@@ -76,6 +76,8 @@ export { type WitnessRequest, type CircuitInput, buildWitnessInput } from './inp
 export {
   type Groth16Proof,
   type ProofResult,
+  type CircuitWitness,
+  createWitnessCalculator,
   calculateWitness,
   calculateWitnessValues,
   prove,
@@ -101,3 +103,12 @@ export {
   verifierSolidityPath,
   sha256,
 } from './artifacts.js';
+export {
+  type R1cs,
+  type LinearCombination,
+  readR1csFile,
+  readSymFile,
+  constraintHolds,
+  failingConstraints,
+  constraintsByWire,
+} from './r1cs.js';

@@ -23,26 +23,24 @@ export interface ProofResult {
   publicSignals: string[];
 }
 
-let calculator: Promise<WitnessCalculator> | undefined;
-let zkey: Buffer | undefined;
-
-function getCalculator(): Promise<WitnessCalculator> {
-  calculator ??= WitnessCalculatorBuilder(loadArtifact('wasm')).catch((err: unknown) => {
-    calculator = undefined;
-    throw err;
-  });
-  return calculator;
+/** A reusable witness calculator for one circuit's wasm, with clean errors. */
+export interface CircuitWitness {
+  /** The witness as .wtns bytes (what the prover takes). */
+  wtns(input: CircuitInput): Promise<Uint8Array>;
+  /** The witness as field elements (index 0 is the constant 1). */
+  values(input: CircuitInput): Promise<bigint[]>;
 }
 
 /** Turns a circom runtime failure into a clean ZkError (no witness values, no stack). */
 function witnessError(err: unknown): ZkError {
   if (err instanceof ZkError) return err;
   const msg = String((err as Error)?.message ?? err);
-  const where = /Error in template (\w+?)_\d+ line: (\d+)/.exec(msg);
-  if (msg.startsWith('Assert Failed')) {
+  // "Error in template Name_12 line: 34" for each frame, innermost first.
+  const frames = [...msg.matchAll(/Error in template (\w+?)_\d+ line: (\d+)/g)].map((m) => `${m[1]} line ${m[2]}`);
+  if (msg.includes('Assert Failed')) {
     return new ZkError(
       ZK_ERROR.witnessFailed,
-      `the inputs do not satisfy the circuit${where ? ` (${where[1]} line ${where[2]})` : ''}`,
+      `the inputs do not satisfy the circuit${frames.length ? ` (${frames.join(' < ')})` : ''}`,
     );
   }
   if (/not an input|Not enough values|Too many values|Not all inputs|not found/.test(msg)) {
@@ -51,15 +49,13 @@ function witnessError(err: unknown): ZkError {
   return new ZkError(ZK_ERROR.witnessFailed, 'witness calculation failed', { cause: err });
 }
 
-/** Computes the witness (.wtns bytes); fails with `witness_failed` when a constraint is violated. */
-export async function calculateWitness(input: CircuitInput): Promise<Uint8Array> {
-  const wc = await getCalculator();
-  // The runtime prints failed asserts to the console before throwing; keep that off stderr.
+/** Runs `fn` with console.error/log muted: the runtime prints failed asserts before throwing. */
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
   const { error, log } = console;
   console.error = () => {};
   console.log = () => {};
   try {
-    return await wc.calculateWTNSBin(input, true);
+    return await fn();
   } catch (err) {
     throw witnessError(err);
   } finally {
@@ -68,20 +64,49 @@ export async function calculateWitness(input: CircuitInput): Promise<Uint8Array>
   }
 }
 
-/** The witness as field elements (index 0 is the constant 1), for tests and tooling. */
+/**
+ * Instantiates a witness calculator for a circuit wasm (instantiate once, reuse). The
+ * circom runtime appends every failure message to a string it never clears, so after a
+ * failed witness the instance is discarded and a fresh one is built on next use: errors
+ * name only the current failure, and a long-running service does not grow that string.
+ */
+export async function createWitnessCalculator(wasm: Uint8Array): Promise<CircuitWitness> {
+  let wc: Promise<WitnessCalculator> = WitnessCalculatorBuilder(wasm);
+  await wc;
+  const run = async <T>(fn: (c: WitnessCalculator) => Promise<T>): Promise<T> => {
+    const current = await wc;
+    try {
+      return await quietly(() => fn(current));
+    } catch (err) {
+      wc = WitnessCalculatorBuilder(wasm);
+      throw err;
+    }
+  };
+  return {
+    wtns: (input) => run((c) => c.calculateWTNSBin(input, true)),
+    values: (input) => run((c) => c.calculateWitness(input, true)),
+  };
+}
+
+let calculator: Promise<CircuitWitness> | undefined;
+let zkey: Buffer | undefined;
+
+function mainCalculator(): Promise<CircuitWitness> {
+  calculator ??= createWitnessCalculator(loadArtifact('wasm')).catch((err: unknown) => {
+    calculator = undefined;
+    throw err;
+  });
+  return calculator;
+}
+
+/** Computes the main circuit's witness (.wtns bytes); `witness_failed` when a constraint is violated. */
+export async function calculateWitness(input: CircuitInput): Promise<Uint8Array> {
+  return (await mainCalculator()).wtns(input);
+}
+
+/** The main circuit's witness as field elements, for tests and tooling. */
 export async function calculateWitnessValues(input: CircuitInput): Promise<bigint[]> {
-  const wc = await getCalculator();
-  const { error, log } = console;
-  console.error = () => {};
-  console.log = () => {};
-  try {
-    return await wc.calculateWitness(input, true);
-  } catch (err) {
-    throw witnessError(err);
-  } finally {
-    console.error = error;
-    console.log = log;
-  }
+  return (await mainCalculator()).values(input);
 }
 
 /** Proves from a witness input: witness → Groth16 proof and public signals. */

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title PublicSignals
+/// @notice The position of every public signal of the zkrep credential circuit, in snarkjs order,
+///         and the BN254 scalar field they live in.
+/// @dev The ONE place in Solidity that names signal positions; `contracts/ts/signals.ts` mirrors it
+///      and a test checks that both agree. snarkjs orders public signals as: outputs first, then
+///      public inputs, each in declaration order. Change this file and the circuit together.
+library PublicSignals {
+    /// @notice Number of public signals (the verifier's `uint[7] _pubSignals`).
+    uint256 internal constant COUNT = 7;
+    /// @notice Poseidon(holderSecret, scope): one value per holder per scope; never 0.
+    uint256 internal constant NULLIFIER = 0;
+    /// @notice Hash of the issuer's BabyJubJub public key, as registered in the IssuerRegistry.
+    uint256 internal constant ISSUER_KEY_HASH = 1;
+    /// @notice Hash of the predicate set (schema + predicates) the proof satisfies.
+    uint256 internal constant QUERY_HASH = 2;
+    /// @notice Root of the issuer's revocation tree the proof shows non-membership against.
+    uint256 internal constant REVOCATION_ROOT = 3;
+    /// @notice The "now" the proof was made for, in unix seconds.
+    uint256 internal constant TIME = 4;
+    /// @notice keccak256(abi.encode(chainId, gate, policyId)) >> 8, recomputed on-chain.
+    uint256 internal constant SCOPE = 5;
+    /// @notice keccak256(abi.encode(account, context)) >> 8: binds the proof to msg.sender.
+    uint256 internal constant SIGNAL_HASH = 6;
+
+    /// @notice BN254 scalar field order r. Every public signal must be < r.
+    uint256 internal constant FIELD_SIZE =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+}
