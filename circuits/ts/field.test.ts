@@ -235,6 +235,13 @@ describe('encodeDate', () => {
     }
   });
 
+  it('refuses years 0000-0099 (Date.UTC maps them to 19xx) instead of shifting them', () => {
+    // Date.UTC(50, …) is 1950: the round-trip check refuses these (as bad_encoding, not out_of_range).
+    for (const s of ['0000-01-01', '0050-06-15', '0099-12-31']) {
+      expect(() => encodeDate(s)).toThrow(ZkError);
+    }
+  });
+
   it('refuses non-integer and wrong-type unix times with bad_encoding', () => {
     for (const v of [1.5, NaN, 2 ** 60, null, {}] as unknown[]) {
       expectZkError(() => encodeDate(v as number), ZK_ERROR.badEncoding);

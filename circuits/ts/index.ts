@@ -112,3 +112,10 @@ export {
   failingConstraints,
   constraintsByWire,
 } from './r1cs.js';
+export {
+  SIGNAL_CHECK,
+  type SignalCheckCode,
+  type SignalCheckResult,
+  type SignalExpectations,
+  checkPublicSignals,
+} from './checks.js';
