@@ -6,7 +6,10 @@ export default tseslint.config(
   {
     rules: {
       // `_`-prefixed names are intentionally unused (destructuring, callback arity).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
 );

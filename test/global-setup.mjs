@@ -14,5 +14,6 @@ export default function globalSetup() {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  if (!out.includes('nothing (up to date)')) process.stdout.write(`\n[global-setup] ${out.trim()}\n`);
+  if (!out.includes('nothing (up to date)'))
+    process.stdout.write(`\n[global-setup] ${out.trim()}\n`);
 }

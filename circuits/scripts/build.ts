@@ -20,6 +20,8 @@ try {
   );
   await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
 } catch (err) {
-  console.error(`build:circuits: ${err instanceof ZkError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err)}`);
+  console.error(
+    `build:circuits: ${err instanceof ZkError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err)}`,
+  );
   process.exit(1);
 }

@@ -20,11 +20,21 @@ try {
     attributes: [zk.encodeDate('1965-07-01'), 0n, 0n, 0n, 0n, 0n, 0n, 0n],
   };
   const signature = zk.signMessage(issuerKey, zk.claimHash(claim));
-  const query: zk.Query = { schema, predicates: [{ slot: 0, op: zk.Op.elapsedGte, value: zk.yearsInSeconds(18) }] };
+  const query: zk.Query = {
+    schema,
+    predicates: [{ slot: 0, op: zk.Op.elapsedGte, value: zk.yearsInSeconds(18) }],
+  };
   const t0 = performance.now();
   const input = zk.buildWitnessInput({
-    secret, claim, issuerPublicKey: issuerPub, signature, revocation: new zk.RevocationTree(),
-    query, time: now, scope: 1n, signalHash: 2n,
+    secret,
+    claim,
+    issuerPublicKey: issuerPub,
+    signature,
+    revocation: new zk.RevocationTree(),
+    query,
+    time: now,
+    scope: 1n,
+    signalHash: 2n,
   });
   const { proof, publicSignals } = await zk.prove(input);
   const t1 = performance.now();
@@ -35,9 +45,13 @@ try {
     console.error(`zk:selfcheck: proof did not verify (${res.code})`);
     process.exit(1);
   }
-  console.log(`zk:selfcheck: ok — prove ${(t1 - t0).toFixed(0)} ms, verify ${(t2 - t1).toFixed(0)} ms`);
+  console.log(
+    `zk:selfcheck: ok — prove ${(t1 - t0).toFixed(0)} ms, verify ${(t2 - t1).toFixed(0)} ms`,
+  );
 } catch (err) {
-  console.error(`zk:selfcheck: ${err instanceof zk.ZkError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err)}`);
+  console.error(
+    `zk:selfcheck: ${err instanceof zk.ZkError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err)}`,
+  );
   await zk.shutdownZk();
   process.exit(1);
 }

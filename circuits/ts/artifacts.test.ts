@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { buildArtifacts } from './build.js';
-import { ARTIFACT_FILES, PTAU_FILE, artifactPath, buildDir, readLock, sha256 } from './artifacts.js';
+import {
+  ARTIFACT_FILES,
+  PTAU_FILE,
+  artifactPath,
+  buildDir,
+  readLock,
+  sha256,
+} from './artifacts.js';
 import { ZkError, loadArtifact, loadVerificationKey, shutdownZk } from './index.js';
 
 const quiet = (lines: string[]) => ({
@@ -39,7 +46,12 @@ describe('artifact provenance', () => {
 
   it('S01: the final zkey comes from this r1cs and ptau and carries the dev beacon contribution', async () => {
     const lines: string[] = [];
-    const ok = await snarkjs.zKey.verifyFromR1cs(artifactPath('r1cs'), PTAU_FILE, artifactPath('zkey'), quiet(lines));
+    const ok = await snarkjs.zKey.verifyFromR1cs(
+      artifactPath('r1cs'),
+      PTAU_FILE,
+      artifactPath('zkey'),
+      quiet(lines),
+    );
     expect(ok).toBe(true);
     const log = lines.join('\n');
     expect(log).toMatch(/contribution #1 zkrep dev beacon/);
@@ -75,10 +87,17 @@ describe('artifact provenance', () => {
     };
     expect([constant('alphax'), constant('alphay')]).toEqual(vk.vk_alpha_1.slice(0, 2));
     // the Solidity template stores G2 coordinates as (x1, x2) = (c1, c0)
-    for (const [name, p] of [['beta', vk.vk_beta_2], ['gamma', vk.vk_gamma_2], ['delta', vk.vk_delta_2]] as const) {
-      expect([constant(`${name}x1`), constant(`${name}x2`), constant(`${name}y1`), constant(`${name}y2`)]).toEqual([
-        p[0]![1], p[0]![0], p[1]![1], p[1]![0],
-      ]);
+    for (const [name, p] of [
+      ['beta', vk.vk_beta_2],
+      ['gamma', vk.vk_gamma_2],
+      ['delta', vk.vk_delta_2],
+    ] as const) {
+      expect([
+        constant(`${name}x1`),
+        constant(`${name}x2`),
+        constant(`${name}y1`),
+        constant(`${name}y2`),
+      ]).toEqual([p[0]![1], p[0]![0], p[1]![1], p[1]![0]]);
     }
     vk.IC.forEach((p, i) => {
       expect([constant(`IC${i}x`), constant(`IC${i}y`)]).toEqual(p.slice(0, 2));
@@ -87,15 +106,24 @@ describe('artifact provenance', () => {
   });
 
   it('S05: tool versions are pinned exactly, snarkjs ≥ 0.7.5, and match the lock', () => {
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     const lock = readLock();
     for (const name of ['snarkjs', 'circom2', 'circomlib', 'circomlibjs']) {
-      expect([name, pkg.dependencies[name]]).toEqual([name, expect.stringMatching(/^\d+\.\d+\.\d+$/)]);
+      expect([name, pkg.dependencies[name]]).toEqual([
+        name,
+        expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      ]);
     }
     expect(pkg.dependencies.snarkjs).toBe(lock.tools.snarkjs);
     expect(pkg.dependencies.circom2).toBe(lock.tools.circom2);
     expect(pkg.dependencies.circomlib).toBe(lock.tools.circomlib);
-    const [maj, min, patch] = pkg.dependencies.snarkjs!.split('.').map(Number) as [number, number, number];
+    const [maj, min, patch] = pkg.dependencies.snarkjs!.split('.').map(Number) as [
+      number,
+      number,
+      number,
+    ];
     expect(maj > 0 || min > 7 || (min === 7 && patch >= 5)).toBe(true);
   });
 });
@@ -112,19 +140,22 @@ describe('runtime loading refuses bad artifacts', () => {
     expect(loadArtifact('zkey', dir).length).toBeGreaterThan(1_000_000);
   });
 
-  it.each(['zkey', 'wasm', 'vkey', 'verifier'] as const)('a one-byte change in %s is refused', (name) => {
-    const path = artifactPath(name, dir);
-    const orig = readFileSync(path);
-    const changed = Buffer.from(orig);
-    changed[changed.length >> 1] ^= 0x01;
-    writeFileSync(path, changed);
-    try {
-      expect(() => loadArtifact(name, dir)).toThrow(ZkError);
-      expect(() => loadArtifact(name, dir)).toThrow(/does not match artifacts.lock.json/);
-    } finally {
-      writeFileSync(path, orig);
-    }
-  });
+  it.each(['zkey', 'wasm', 'vkey', 'verifier'] as const)(
+    'a one-byte change in %s is refused',
+    (name) => {
+      const path = artifactPath(name, dir);
+      const orig = readFileSync(path);
+      const changed = Buffer.from(orig);
+      changed[changed.length >> 1] = changed[changed.length >> 1]! ^ 0x01;
+      writeFileSync(path, changed);
+      try {
+        expect(() => loadArtifact(name, dir)).toThrow(ZkError);
+        expect(() => loadArtifact(name, dir)).toThrow(/does not match artifacts.lock.json/);
+      } finally {
+        writeFileSync(path, orig);
+      }
+    },
+  );
 
   it('a missing artifact is refused with a clear message', () => {
     rmSync(artifactPath('vkey', dir));

@@ -60,12 +60,18 @@ export function artifactPath(name: ArtifactName, dir = buildDir()): string {
 export function loadArtifact(name: ArtifactName, dir = buildDir()): Buffer {
   const path = artifactPath(name, dir);
   if (!existsSync(path)) {
-    throw new ZkError(ZK_ERROR.artifactMissing, `circuit artifact ${ARTIFACT_FILES[name]} is missing: run npm run build:circuits`);
+    throw new ZkError(
+      ZK_ERROR.artifactMissing,
+      `circuit artifact ${ARTIFACT_FILES[name]} is missing: run npm run build:circuits`,
+    );
   }
   const data = readFileSync(path);
   const expected = readLock().sha256[name];
   if (sha256(data) !== expected) {
-    throw new ZkError(ZK_ERROR.artifactMismatch, `circuit artifact ${ARTIFACT_FILES[name]} does not match artifacts.lock.json`);
+    throw new ZkError(
+      ZK_ERROR.artifactMismatch,
+      `circuit artifact ${ARTIFACT_FILES[name]} does not match artifacts.lock.json`,
+    );
   }
   return data;
 }

@@ -28,13 +28,15 @@ function packageDir(name: string): string {
   let dir = dirname(require.resolve(name));
   while (dir !== dirname(dir)) {
     const pj = join(dir, 'package.json');
-    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === name) return dir;
+    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === name)
+      return dir;
     dir = dirname(dir);
   }
   throw new ZkError(ZK_ERROR.artifactMissing, `package ${name} is not installed`);
 }
 const pkgVersion = (name: string): string =>
-  (JSON.parse(readFileSync(join(packageDir(name), 'package.json'), 'utf8')) as { version: string }).version;
+  (JSON.parse(readFileSync(join(packageDir(name), 'package.json'), 'utf8')) as { version: string })
+    .version;
 
 /** Fixed, public beacon: phase 2 is reproducible and explicitly NOT a secure ceremony. */
 export const DEV_BEACON_HASH = '7a6b7265702d6465762d6f6e6c792d6265616b6f6e2d6e6f742d736563757265';
@@ -72,12 +74,35 @@ export function compileCircuit(outDir: string, source = 'circuits/src/main.circo
   try {
     execFileSync(
       process.execPath,
-      [cli, source, '--r1cs', '--wasm', '--sym', '--O2', '-l', 'node_modules', '-l', 'circuits/src', '-o', outDir],
+      [
+        cli,
+        source,
+        '--r1cs',
+        '--wasm',
+        '--sym',
+        '--O2',
+        '-l',
+        'node_modules',
+        '-l',
+        'circuits/src',
+        '-o',
+        outDir,
+      ],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     );
   } catch (err) {
-    const out = String((err as { stdout?: Buffer }).stdout ?? '') + String((err as { stderr?: Buffer }).stderr ?? '');
-    throw new ZkError(ZK_ERROR.buildFailed, `circom2 failed on ${source}: ${out.replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n').slice(0, 3).join(' ')}`);
+    const out =
+      String((err as { stdout?: Buffer }).stdout ?? '') +
+      String((err as { stderr?: Buffer }).stderr ?? '');
+    throw new ZkError(
+      ZK_ERROR.buildFailed,
+      `circom2 failed on ${source}: ${out
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .trim()
+        .split('\n')
+        .slice(0, 3)
+        .join(' ')}`,
+    );
   }
 }
 
@@ -89,13 +114,17 @@ export async function buildArtifacts(options: BuildOptions = {}): Promise<BuildR
   const built: ArtifactName[] = [];
   const quiet = { info() {}, debug() {}, warn() {}, error: (m: string) => log(m) };
 
-  if (!existsSync(PTAU_FILE)) throw new ZkError(ZK_ERROR.artifactMissing, 'the dev powers of tau is missing');
+  if (!existsSync(PTAU_FILE))
+    throw new ZkError(ZK_ERROR.artifactMissing, 'the dev powers of tau is missing');
   const lock: ArtifactsLock | undefined = existsSync(LOCK_FILE)
     ? (JSON.parse(readFileSync(LOCK_FILE, 'utf8')) as ArtifactsLock)
     : undefined;
   const ptauHash = fileHash(PTAU_FILE);
   if (lock && !options.updateLock && lock.ptau.sha256 !== ptauHash) {
-    throw new ZkError(ZK_ERROR.artifactMismatch, 'the powers of tau does not match artifacts.lock.json (S04)');
+    throw new ZkError(
+      ZK_ERROR.artifactMismatch,
+      'the powers of tau does not match artifacts.lock.json (S04)',
+    );
   }
 
   const r1cs = artifactPath('r1cs', outDir);
@@ -110,7 +139,14 @@ export async function buildArtifacts(options: BuildOptions = {}): Promise<BuildR
     log('phase 2: zkey new');
     await snarkjs.zKey.newZKey(r1cs, PTAU_FILE, zkey0, quiet);
     log('phase 2: dev beacon');
-    await snarkjs.zKey.beacon(zkey0, zkey, 'zkrep dev beacon (NOT a ceremony)', DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP, quiet);
+    await snarkjs.zKey.beacon(
+      zkey0,
+      zkey,
+      'zkrep dev beacon (NOT a ceremony)',
+      DEV_BEACON_HASH,
+      DEV_BEACON_ITERATIONS_EXP,
+      quiet,
+    );
     rmSync(zkey0);
     built.push('zkey');
   }
@@ -122,7 +158,10 @@ export async function buildArtifacts(options: BuildOptions = {}): Promise<BuildR
   }
   const verifier = artifactPath('verifier', outDir);
   if (!existsSync(verifier) || built.includes('zkey')) {
-    const template = readFileSync(join(packageDir('snarkjs'), 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
+    const template = readFileSync(
+      join(packageDir('snarkjs'), 'templates', 'verifier_groth16.sol.ejs'),
+      'utf8',
+    );
     const sol = await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template }, quiet);
     writeFileSync(verifier, sol);
     built.push('verifier');
@@ -130,7 +169,10 @@ export async function buildArtifacts(options: BuildOptions = {}): Promise<BuildR
 
   const info = await snarkjs.r1cs.info(r1cs, quiet);
   const hashes = Object.fromEntries(
-    (Object.keys(ARTIFACT_FILES) as ArtifactName[]).map((n) => [n, fileHash(artifactPath(n, outDir))]),
+    (Object.keys(ARTIFACT_FILES) as ArtifactName[]).map((n) => [
+      n,
+      fileHash(artifactPath(n, outDir)),
+    ]),
   ) as Record<ArtifactName, string>;
   const result: BuildResult = {
     outDir,
@@ -154,9 +196,14 @@ export async function buildArtifacts(options: BuildOptions = {}): Promise<BuildR
         power: PTAU_POWER,
         sha256: ptauHash,
         devOnly: true,
-        provenance: 'snarkjs powersoftau new bn128 14, then beacon (see circuits/ptau/README.md); NOT a ceremony',
+        provenance:
+          'snarkjs powersoftau new bn128 14, then beacon (see circuits/ptau/README.md); NOT a ceremony',
       },
-      phase2: { beaconHash: DEV_BEACON_HASH, iterationsExp: DEV_BEACON_ITERATIONS_EXP, devOnly: true },
+      phase2: {
+        beaconHash: DEV_BEACON_HASH,
+        iterationsExp: DEV_BEACON_ITERATIONS_EXP,
+        devOnly: true,
+      },
       constraints: result.constraints,
       publicSignals: result.publicSignals,
       sha256: hashes,

@@ -17,7 +17,8 @@ export const SIGNAL_CHECK = {
 } as const;
 export type SignalCheckCode = (typeof SIGNAL_CHECK)[keyof typeof SIGNAL_CHECK];
 
-export type SignalCheckResult = { ok: true } | { ok: false; code: SignalCheckCode; message: string };
+export type SignalCheckResult =
+  { ok: true } | { ok: false; code: SignalCheckCode; message: string };
 
 export interface SignalExpectations {
   /** The verifier's own scope for this policy (recomputed, never taken from the prover). */
@@ -38,19 +39,28 @@ export interface SignalExpectations {
   maxFutureSkew?: bigint;
 }
 
-const fail = (code: SignalCheckCode, message: string): SignalCheckResult => ({ ok: false, code, message });
+const fail = (code: SignalCheckCode, message: string): SignalCheckResult => ({
+  ok: false,
+  code,
+  message,
+});
 
 /** Runs every check in a fixed order; the first failure is returned. */
 export function checkPublicSignals(s: PublicSignals, e: SignalExpectations): SignalCheckResult {
   if (s.nullifier === 0n) return fail(SIGNAL_CHECK.nullifierZero, 'nullifier must not be 0');
-  if (s.scope !== e.scope) return fail(SIGNAL_CHECK.scopeMismatch, 'proof was made for another scope');
-  if (s.queryHash !== e.queryHash) return fail(SIGNAL_CHECK.queryMismatch, 'proof answers another query');
-  if (s.signalHash !== e.signalHash) return fail(SIGNAL_CHECK.signalMismatch, 'proof is bound to another request or account');
-  if (!e.trustedIssuers.has(s.issuerKeyHash)) return fail(SIGNAL_CHECK.issuerUntrusted, 'issuer is not trusted for this policy');
+  if (s.scope !== e.scope)
+    return fail(SIGNAL_CHECK.scopeMismatch, 'proof was made for another scope');
+  if (s.queryHash !== e.queryHash)
+    return fail(SIGNAL_CHECK.queryMismatch, 'proof answers another query');
+  if (s.signalHash !== e.signalHash)
+    return fail(SIGNAL_CHECK.signalMismatch, 'proof is bound to another request or account');
+  if (!e.trustedIssuers.has(s.issuerKeyHash))
+    return fail(SIGNAL_CHECK.issuerUntrusted, 'issuer is not trusted for this policy');
   if (!e.rootAccepted(s.issuerKeyHash, s.revocationRoot)) {
     return fail(SIGNAL_CHECK.rootUnknown, 'revocation root is not a current root of the issuer');
   }
-  if (s.time > e.now + (e.maxFutureSkew ?? 300n)) return fail(SIGNAL_CHECK.proofInFuture, 'proof time is in the future');
+  if (s.time > e.now + (e.maxFutureSkew ?? 300n))
+    return fail(SIGNAL_CHECK.proofInFuture, 'proof time is in the future');
   if (s.time + e.maxProofAge < e.now) return fail(SIGNAL_CHECK.proofTooOld, 'proof is too old');
   return { ok: true };
 }

@@ -7,7 +7,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ageFixture, DAY, issuerKeyFixture, NOW, requestFor } from '../../test/fixtures/credentials.js';
+import {
+  ageFixture,
+  DAY,
+  issuerKeyFixture,
+  NOW,
+  requestFor,
+} from '../../test/fixtures/credentials.js';
 import { compileCircuit } from './build.js';
 import {
   type CircuitInput,
@@ -25,7 +31,6 @@ import {
   poseidon,
   queryHash,
   readR1csFile,
-  readSymFile,
   signMessage,
 } from './index.js';
 
@@ -155,7 +160,12 @@ describe('CredentialQuery: each check fails alone', () => {
   it('a signature by another issuer key fails', async () => {
     const other = issuerKeyFixture(3);
     const sig = signMessage(other.privateKey, poseidon(fields));
-    const input = { ...good, sigS: String(sig.S), sigR8x: String(sig.R8[0]), sigR8y: String(sig.R8[1]) };
+    const input = {
+      ...good,
+      sigS: String(sig.S),
+      sigR8x: String(sig.R8[0]),
+      sigR8y: String(sig.R8[1]),
+    };
     expect(await run(input)).toMatch(/ForceEqualIfEnabled line \d+ < EdDSAPoseidonVerifier/);
   });
 
@@ -166,17 +176,25 @@ describe('CredentialQuery: each check fails alone', () => {
   });
 
   it('a credential issued in the future fails issuedAt ≤ time', async () => {
-    expect(await run({ ...good, time: String(f.claim.issuedAt - 1n) })).toMatch(at('notFuture === 1'));
+    expect(await run({ ...good, time: String(f.claim.issuedAt - 1n) })).toMatch(
+      at('notFuture === 1'),
+    );
   });
 
   it('an expired credential fails time < expiresAt (also exactly at expiresAt)', async () => {
     expect(await run({ ...good, time: String(f.claim.expiresAt) })).toMatch(at('notExpired === 1'));
-    expect(await run({ ...good, time: String(f.claim.expiresAt + DAY) })).toMatch(at('notExpired === 1'));
+    expect(await run({ ...good, time: String(f.claim.expiresAt + DAY) })).toMatch(
+      at('notExpired === 1'),
+    );
   });
 
   it('C04/C05: a time ≥ 2^40 or of r − k fails its range check', async () => {
-    expect(await run({ ...good, time: String(MAX_TIME + 1n) })).toMatch(at('Num2Bits(TIME_BITS)(time)'));
-    expect(await run({ ...good, time: String(SNARK_FIELD_SIZE - 1n) })).toMatch(at('Num2Bits(TIME_BITS)(time)'));
+    expect(await run({ ...good, time: String(MAX_TIME + 1n) })).toMatch(
+      at('Num2Bits(TIME_BITS)(time)'),
+    );
+    expect(await run({ ...good, time: String(SNARK_FIELD_SIZE - 1n) })).toMatch(
+      at('Num2Bits(TIME_BITS)(time)'),
+    );
   });
 
   it('C04/C05: an aliased expiry (r − 1, "never expires" after wrapping) fails its range check', async () => {
@@ -200,8 +218,12 @@ describe('CredentialQuery: each check fails alone', () => {
   });
 
   it('C13: a wrong or zero revocation root fails', async () => {
-    expect(await run({ ...good, revocationRoot: '0' })).toMatch(inRevocation('root === node[depth]'));
-    expect(await run({ ...good, revocationRoot: String(f.tree.root + 1n) })).toMatch(inRevocation('root === node[depth]'));
+    expect(await run({ ...good, revocationRoot: '0' })).toMatch(
+      inRevocation('root === node[depth]'),
+    );
+    expect(await run({ ...good, revocationRoot: String(f.tree.root + 1n) })).toMatch(
+      inRevocation('root === node[depth]'),
+    );
   });
 
   it('a tampered sibling fails', async () => {

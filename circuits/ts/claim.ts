@@ -9,13 +9,7 @@
  */
 import { toHex } from 'viem';
 import { ZK_ERROR, ZkError } from './errors.js';
-import {
-  MAX_CREDENTIAL_ID,
-  assertField,
-  encodeTime,
-  encodeValue,
-  hashToField,
-} from './field.js';
+import { MAX_CREDENTIAL_ID, assertField, encodeTime, encodeValue, hashToField } from './field.js';
 import { poseidon } from './poseidon.js';
 
 /** Attribute slots in a claim (the circuit's nAttrs). */
@@ -46,21 +40,34 @@ export function schemaId(name: string): bigint {
 
 /** Validates every field of a claim against the circuit's bounds; returns it normalised. */
 export function validateClaim(claim: Claim): Claim {
-  if (!claim || typeof claim !== 'object') throw new ZkError(ZK_ERROR.badInput, 'claim is required');
+  if (!claim || typeof claim !== 'object')
+    throw new ZkError(ZK_ERROR.badInput, 'claim is required');
   const schema = assertField(claim.schema, 'schema');
   if (schema === 0n) throw new ZkError(ZK_ERROR.badInput, 'schema must not be 0');
   const holder = assertField(claim.holderCommitment, 'holderCommitment');
-  if (typeof claim.credentialId !== 'bigint' || claim.credentialId < 0n || claim.credentialId > MAX_CREDENTIAL_ID) {
+  if (
+    typeof claim.credentialId !== 'bigint' ||
+    claim.credentialId < 0n ||
+    claim.credentialId > MAX_CREDENTIAL_ID
+  ) {
     throw new ZkError(ZK_ERROR.outOfRange, 'credentialId must be in [0, 2^24)');
   }
   const issuedAt = encodeTime(claim.issuedAt, 'issuedAt');
   const expiresAt = encodeTime(claim.expiresAt, 'expiresAt');
-  if (expiresAt <= issuedAt) throw new ZkError(ZK_ERROR.badInput, 'expiresAt must be after issuedAt');
+  if (expiresAt <= issuedAt)
+    throw new ZkError(ZK_ERROR.badInput, 'expiresAt must be after issuedAt');
   if (!Array.isArray(claim.attributes) || claim.attributes.length !== ATTRIBUTE_SLOTS) {
     throw new ZkError(ZK_ERROR.badInput, `a claim has exactly ${ATTRIBUTE_SLOTS} attribute slots`);
   }
   const attributes = claim.attributes.map((a, i) => encodeValue(a, `attribute ${i}`));
-  return { schema, holderCommitment: holder, credentialId: claim.credentialId, issuedAt, expiresAt, attributes };
+  return {
+    schema,
+    holderCommitment: holder,
+    credentialId: claim.credentialId,
+    issuedAt,
+    expiresAt,
+    attributes,
+  };
 }
 
 /** The claim's field elements in circuit order. */

@@ -30,7 +30,10 @@ export const MAX_CREDENTIAL_ID = (1n << BigInt(REVOCATION_DEPTH)) - 1n;
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 /** True when `s` is a canonical decimal string of a field element (no sign, no leading zeros, < r). */
-export function isCanonicalFieldString(s: unknown, modulus: bigint = SNARK_FIELD_SIZE): s is string {
+export function isCanonicalFieldString(
+  s: unknown,
+  modulus: bigint = SNARK_FIELD_SIZE,
+): s is string {
   return typeof s === 'string' && s.length <= 78 && DECIMAL.test(s) && BigInt(s) < modulus;
 }
 
@@ -98,7 +101,8 @@ export function encodeDate(date: string | bigint | number, what = 'date'): bigin
   }
   const encoded = unix + DATE_OFFSET;
   if (encoded < 0n) throw new ZkError(ZK_ERROR.outOfRange, `${what} must not be before 1800-01-01`);
-  if (encoded > MAX_VALUE) throw new ZkError(ZK_ERROR.outOfRange, `${what} is too far in the future`);
+  if (encoded > MAX_VALUE)
+    throw new ZkError(ZK_ERROR.outOfRange, `${what} is too far in the future`);
   return encoded;
 }
 

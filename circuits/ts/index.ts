@@ -39,7 +39,14 @@ export {
   holderCommitment,
   computeNullifier,
 } from './keys.js';
-export { ATTRIBUTE_SLOTS, type Claim, schemaId, validateClaim, claimFields, claimHash } from './claim.js';
+export {
+  ATTRIBUTE_SLOTS,
+  type Claim,
+  schemaId,
+  validateClaim,
+  claimFields,
+  claimHash,
+} from './claim.js';
 export {
   ZERO_HASHES,
   EMPTY_REVOCATION_ROOT,

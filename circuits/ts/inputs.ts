@@ -6,7 +6,13 @@
 import { ZK_ERROR, ZkError } from './errors.js';
 import { assertField, encodeTime } from './field.js';
 import { type Claim, claimHash, validateClaim } from './claim.js';
-import { type Point, type Signature, assertHolderSecret, holderCommitment, verifySignature } from './keys.js';
+import {
+  type Point,
+  type Signature,
+  assertHolderSecret,
+  holderCommitment,
+  verifySignature,
+} from './keys.js';
 import { type Query, evaluateQuery, normalizeQuery } from './query.js';
 import { type RevocationTree, verifyNonMembership } from './smt.js';
 
@@ -43,7 +49,8 @@ export function buildWitnessInput(req: WitnessRequest): CircuitInput {
     throw new ZkError(ZK_ERROR.badSignature, 'the issuer signature does not verify for this claim');
   }
   const time = encodeTime(req.time);
-  if (time < claim.issuedAt) throw new ZkError(ZK_ERROR.badInput, 'the credential is not valid yet');
+  if (time < claim.issuedAt)
+    throw new ZkError(ZK_ERROR.badInput, 'the credential is not valid yet');
   if (time >= claim.expiresAt) throw new ZkError(ZK_ERROR.badInput, 'the credential has expired');
 
   let root: bigint;
@@ -55,12 +62,16 @@ export function buildWitnessInput(req: WitnessRequest): CircuitInput {
     root = assertField(req.revocation.root, 'revocation root');
     siblings = req.revocation.siblings;
     if (!verifyNonMembership(root, claim.credentialId, siblings)) {
-      throw new ZkError(ZK_ERROR.revoked, 'the revocation path does not prove the credential unrevoked');
+      throw new ZkError(
+        ZK_ERROR.revoked,
+        'the revocation path does not prove the credential unrevoked',
+      );
     }
   }
 
   const query = normalizeQuery(req.query);
-  if (query.schema !== claim.schema) throw new ZkError(ZK_ERROR.badInput, 'the query is for another schema');
+  if (query.schema !== claim.schema)
+    throw new ZkError(ZK_ERROR.badInput, 'the query is for another schema');
   if (!evaluateQuery(query, claim.attributes, time)) {
     throw new ZkError(ZK_ERROR.badInput, 'the credential does not satisfy the query');
   }

@@ -87,7 +87,11 @@ export function verifySignature(message: bigint, sig: Signature, publicKey: Poin
   if (typeof sig.S !== 'bigint' || sig.S < 0n || sig.S >= SUBGROUP_ORDER) return false;
   if (!isFieldPair(sig.R8) || !babyJub.inCurve(fromPoint(sig.R8))) return false;
   if (!isValidPublicKey(publicKey)) return false;
-  return eddsa.verifyPoseidon(F.e(message), { R8: fromPoint(sig.R8), S: sig.S }, fromPoint(publicKey));
+  return eddsa.verifyPoseidon(
+    F.e(message),
+    { R8: fromPoint(sig.R8), S: sig.S },
+    fromPoint(publicKey),
+  );
 }
 
 /**

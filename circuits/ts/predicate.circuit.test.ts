@@ -29,7 +29,9 @@ let wc: CircuitWitness;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'zkrep-pred-'));
   compileCircuit(dir, 'circuits/test/predicate_harness.circom');
-  wc = await createWitnessCalculator(readFileSync(join(dir, 'predicate_harness_js', 'predicate_harness.wasm')));
+  wc = await createWitnessCalculator(
+    readFileSync(join(dir, 'predicate_harness_js', 'predicate_harness.wasm')),
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -106,9 +108,15 @@ describe('Predicate circuit vs TS reference', () => {
 
   it('unused op is true for any in-range slot and value', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(u64, { minLength: 8, maxLength: 8 }), fc.integer({ min: 0, max: 7 }), u64, time, async (attrs, slot, value, t) => {
-        expect(await circuit({ attrs, slot: BigInt(slot), op: 0n, value, time: t })).toBe('ok');
-      }),
+      fc.asyncProperty(
+        fc.array(u64, { minLength: 8, maxLength: 8 }),
+        fc.integer({ min: 0, max: 7 }),
+        u64,
+        time,
+        async (attrs, slot, value, t) => {
+          expect(await circuit({ attrs, slot: BigInt(slot), op: 0n, value, time: t })).toBe('ok');
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -161,7 +169,13 @@ describe('Predicate circuit vs TS reference', () => {
   });
 
   it('C02: a score or threshold ≥ 2^64, or a threshold that underflows, fails', async () => {
-    const gte = { attrs: [MAX_VALUE + 1n, 0n, 0n, 0n, 0n, 0n, 0n, 0n], slot: 0n, op: BigInt(Op.gte), value: 80n, time: base.time };
+    const gte = {
+      attrs: [MAX_VALUE + 1n, 0n, 0n, 0n, 0n, 0n, 0n, 0n],
+      slot: 0n,
+      op: BigInt(Op.gte),
+      value: 80n,
+      time: base.time,
+    };
     expect(await circuit(gte)).toMatch(/Num2Bits/);
     const lowScore = { ...gte, attrs: [50n, 0n, 0n, 0n, 0n, 0n, 0n, 0n] };
     expect(await circuit({ ...lowScore, value: MAX_VALUE + 1n })).toMatch(/Num2Bits/);

@@ -152,7 +152,11 @@ describe('prove and verify', () => {
       ['1', '0'],
     ];
     const res = await verify(p, good.publicSignals);
-    expect(res).toEqual({ verified: false, code: 'bad_proof_encoding', message: 'pi_b is not in the G2 subgroup' });
+    expect(res).toEqual({
+      verified: false,
+      code: 'bad_proof_encoding',
+      message: 'pi_b is not in the G2 subgroup',
+    });
   });
 
   it('a swapped but well-formed proof (A and C exchanged) fails the pairing check', async () => {
@@ -164,10 +168,14 @@ describe('prove and verify', () => {
 
   it('a process that proves and verifies exits on its own (no dangling workers)', () => {
     const require = createRequire(import.meta.url);
-    const out = execFileSync(process.execPath, [require.resolve('tsx/cli'), 'circuits/scripts/selfcheck.ts'], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const out = execFileSync(
+      process.execPath,
+      [require.resolve('tsx/cli'), 'circuits/scripts/selfcheck.ts'],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect(out).toMatch(/zk:selfcheck: ok/);
   });
 });
@@ -179,7 +187,8 @@ describe('checks outside the circuit (each failing alone)', () => {
     queryHash: queryHash(age.query),
     signalHash: 999n,
     trustedIssuers: new Set([issuerKeyHash(age.issuerPublicKey)]),
-    rootAccepted: (issuer, root) => issuer === issuerKeyHash(age.issuerPublicKey) && root === age.tree.root,
+    rootAccepted: (issuer, root) =>
+      issuer === issuerKeyHash(age.issuerPublicKey) && root === age.tree.root,
     now: NOW,
     maxProofAge: 600n,
   });
@@ -190,11 +199,31 @@ describe('checks outside the circuit (each failing alone)', () => {
 
   const cases: Array<[string, (e: SignalExpectations) => SignalExpectations, string]> = [
     ['K06 scope of another verifier or gate', (e) => ({ ...e, scope: 1n }), 'scope_mismatch'],
-    ['K16 policy with another query (threshold chosen by prover)', (e) => ({ ...e, queryHash: 5n }), 'query_mismatch'],
-    ['K05 proof bound to another account/request', (e) => ({ ...e, signalHash: 1000n }), 'signal_mismatch'],
-    ['C12 self-made issuer key (not trusted)', (e) => ({ ...e, trustedIssuers: new Set([7n]) }), 'issuer_untrusted'],
-    ['K09 empty issuer allow-list denies all', (e) => ({ ...e, trustedIssuers: new Set<bigint>() }), 'issuer_untrusted'],
-    ['K07 unknown or expired revocation root', (e) => ({ ...e, rootAccepted: () => false }), 'root_unknown'],
+    [
+      'K16 policy with another query (threshold chosen by prover)',
+      (e) => ({ ...e, queryHash: 5n }),
+      'query_mismatch',
+    ],
+    [
+      'K05 proof bound to another account/request',
+      (e) => ({ ...e, signalHash: 1000n }),
+      'signal_mismatch',
+    ],
+    [
+      'C12 self-made issuer key (not trusted)',
+      (e) => ({ ...e, trustedIssuers: new Set([7n]) }),
+      'issuer_untrusted',
+    ],
+    [
+      'K09 empty issuer allow-list denies all',
+      (e) => ({ ...e, trustedIssuers: new Set<bigint>() }),
+      'issuer_untrusted',
+    ],
+    [
+      'K07 unknown or expired revocation root',
+      (e) => ({ ...e, rootAccepted: () => false }),
+      'root_unknown',
+    ],
     ['K15 proof time more than 5 min ahead', (e) => ({ ...e, now: NOW - 301n }), 'proof_in_future'],
     ['K15 proof older than the maximum age', (e) => ({ ...e, now: NOW + 601n }), 'proof_too_old'],
   ];
@@ -209,6 +238,9 @@ describe('checks outside the circuit (each failing alone)', () => {
   });
 
   it('C17: a nullifier of 0 is refused', () => {
-    expect(checkPublicSignals({ ...s(), nullifier: 0n }, expectations())).toMatchObject({ ok: false, code: 'nullifier_zero' });
+    expect(checkPublicSignals({ ...s(), nullifier: 0n }, expectations())).toMatchObject({
+      ok: false,
+      code: 'nullifier_zero',
+    });
   });
 });

@@ -36,7 +36,9 @@ function witnessError(err: unknown): ZkError {
   if (err instanceof ZkError) return err;
   const msg = String((err as Error)?.message ?? err);
   // "Error in template Name_12 line: 34" for each frame, innermost first.
-  const frames = [...msg.matchAll(/Error in template (\w+?)_\d+ line: (\d+)/g)].map((m) => `${m[1]} line ${m[2]}`);
+  const frames = [...msg.matchAll(/Error in template (\w+?)_\d+ line: (\d+)/g)].map(
+    (m) => `${m[1]} line ${m[2]}`,
+  );
   if (msg.includes('Assert Failed')) {
     return new ZkError(
       ZK_ERROR.witnessFailed,

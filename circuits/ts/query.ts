@@ -41,23 +41,31 @@ export interface Query {
 const UNUSED: Predicate = { slot: 0, op: Op.unused, value: 0n };
 
 function validatePredicate(p: Predicate, i: number): Predicate {
-  if (!p || typeof p !== 'object') throw new ZkError(ZK_ERROR.badInput, `predicate ${i} is required`);
+  if (!p || typeof p !== 'object')
+    throw new ZkError(ZK_ERROR.badInput, `predicate ${i} is required`);
   if (!Number.isInteger(p.slot) || p.slot < 0 || p.slot >= ATTRIBUTE_SLOTS) {
-    throw new ZkError(ZK_ERROR.outOfRange, `predicate ${i}: slot must be in [0, ${ATTRIBUTE_SLOTS})`);
+    throw new ZkError(
+      ZK_ERROR.outOfRange,
+      `predicate ${i}: slot must be in [0, ${ATTRIBUTE_SLOTS})`,
+    );
   }
   if (!Number.isInteger(p.op) || p.op < 0 || p.op > 5) {
     throw new ZkError(ZK_ERROR.outOfRange, `predicate ${i}: op must be in [0, 5]`);
   }
   const value = encodeValue(p.value, `predicate ${i} value`);
   if (p.op === Op.unused && (p.slot !== 0 || value !== 0n)) {
-    throw new ZkError(ZK_ERROR.badInput, `predicate ${i}: an unused predicate must be (slot 0, value 0)`);
+    throw new ZkError(
+      ZK_ERROR.badInput,
+      `predicate ${i}: an unused predicate must be (slot 0, value 0)`,
+    );
   }
   return { slot: p.slot, op: p.op, value };
 }
 
 /** Validates a query and pads it to PREDICATE_COUNT predicates. */
 export function normalizeQuery(query: Query): Query {
-  if (!query || typeof query !== 'object') throw new ZkError(ZK_ERROR.badInput, 'query is required');
+  if (!query || typeof query !== 'object')
+    throw new ZkError(ZK_ERROR.badInput, 'query is required');
   const schema = assertField(query.schema, 'schema');
   if (schema === 0n) throw new ZkError(ZK_ERROR.badInput, 'schema must not be 0');
   if (!Array.isArray(query.predicates) || query.predicates.length > PREDICATE_COUNT) {
@@ -80,7 +88,11 @@ export function queryHash(query: Query): bigint {
 }
 
 /** TS reference of the circuit's Predicate: does `p` hold for these attributes at `time`? */
-export function evaluatePredicate(p: Predicate, attributes: readonly bigint[], time: bigint): boolean {
+export function evaluatePredicate(
+  p: Predicate,
+  attributes: readonly bigint[],
+  time: bigint,
+): boolean {
   const pred = validatePredicate(p, 0);
   const attr = encodeValue(attributes[pred.slot] ?? -1n, `attribute ${pred.slot}`);
   const t = encodeTime(time);

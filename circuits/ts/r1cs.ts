@@ -34,7 +34,7 @@ export function readR1csFile(path: string): R1cs {
   }
   const nSections = buf.readUInt32LE(8);
   let off = 12;
-  let header: Omit<R1cs, 'constraints'> & { n8: number; nConstraints: number } | undefined;
+  let header: (Omit<R1cs, 'constraints'> & { n8: number; nConstraints: number }) | undefined;
   let constraintsAt = -1;
   for (let s = 0; s < nSections; s++) {
     const type = buf.readUInt32LE(off);
@@ -43,7 +43,8 @@ export function readR1csFile(path: string): R1cs {
     if (type === 1) {
       const n8 = buf.readUInt32LE(start);
       const prime = readLE(buf, start + 4, n8);
-      if (prime !== SNARK_FIELD_SIZE) throw new ZkError(ZK_ERROR.badInput, 'r1cs is not over BN254');
+      if (prime !== SNARK_FIELD_SIZE)
+        throw new ZkError(ZK_ERROR.badInput, 'r1cs is not over BN254');
       const p = start + 4 + n8;
       header = {
         n8,
@@ -58,7 +59,8 @@ export function readR1csFile(path: string): R1cs {
     }
     off = start + size;
   }
-  if (!header || constraintsAt < 0) throw new ZkError(ZK_ERROR.badInput, 'r1cs is missing sections');
+  if (!header || constraintsAt < 0)
+    throw new ZkError(ZK_ERROR.badInput, 'r1cs is missing sections');
   const constraints: R1cs['constraints'] = [];
   let p = constraintsAt;
   const readLc = (): LinearCombination => {
@@ -103,7 +105,8 @@ export function constraintHolds(r1cs: R1cs, c: number, w: readonly bigint[]): bo
 
 /** Indexes of the constraints a witness violates (all of them are checked). */
 export function failingConstraints(r1cs: R1cs, w: readonly bigint[]): number[] {
-  if (w.length !== r1cs.nWires || w[0] !== 1n) throw new ZkError(ZK_ERROR.badInput, 'witness does not fit the r1cs');
+  if (w.length !== r1cs.nWires || w[0] !== 1n)
+    throw new ZkError(ZK_ERROR.badInput, 'witness does not fit the r1cs');
   const bad: number[] = [];
   for (let c = 0; c < r1cs.constraints.length; c++) if (!constraintHolds(r1cs, c, w)) bad.push(c);
   return bad;

@@ -29,7 +29,10 @@ export type PublicSignals = Record<PublicSignalName, bigint>;
 /** Names the signals of a (strictly parsed) public-signal array. */
 export function parsePublicSignals(signals: unknown): PublicSignals {
   if (!Array.isArray(signals) || signals.length !== PUBLIC_SIGNAL_COUNT) {
-    throw new ZkError(ZK_ERROR.badEncoding, `expected exactly ${PUBLIC_SIGNAL_COUNT} public signals`);
+    throw new ZkError(
+      ZK_ERROR.badEncoding,
+      `expected exactly ${PUBLIC_SIGNAL_COUNT} public signals`,
+    );
   }
   const out = {} as PublicSignals;
   PUBLIC_SIGNAL_NAMES.forEach((name, i) => {
@@ -47,7 +50,11 @@ export function formatPublicSignals(signals: PublicSignals): string[] {
  * Scope of an on-chain gate policy: keccak256(abi.encode(chainId, gate, policyId)) >> 8.
  * ZkGate recomputes exactly this, so a proof for one gate, chain or policy fails at another.
  */
-export function gateScope(chainId: bigint | number, gate: Address, policyId: bigint | number): bigint {
+export function gateScope(
+  chainId: bigint | number,
+  gate: Address,
+  policyId: bigint | number,
+): bigint {
   return hashToField(
     encodeAbiParameters(
       [{ type: 'uint256' }, { type: 'address' }, { type: 'uint256' }],
@@ -58,7 +65,8 @@ export function gateScope(chainId: bigint | number, gate: Address, policyId: big
 
 /** Scope of an off-chain verifier policy: keccak256(abi.encode(verifierDid, policyId)) >> 8. */
 export function verifierScope(verifierId: string, policyId: string): bigint {
-  if (!verifierId || !policyId) throw new ZkError(ZK_ERROR.badInput, 'verifier id and policy id are required');
+  if (!verifierId || !policyId)
+    throw new ZkError(ZK_ERROR.badInput, 'verifier id and policy id are required');
   return hashToField(
     encodeAbiParameters([{ type: 'string' }, { type: 'string' }], [verifierId, policyId]),
   );
@@ -78,7 +86,11 @@ export function gateSignalHash(sender: Address, context: Hex): bigint {
  * Signal hash for an off-chain proof request: binds the verifier's single-use challenge,
  * the hash of the holder's consent receipt, and the account the result is for.
  */
-export function requestSignalHash(challenge: Hex, consentReceiptHash: Hex, account: Address): bigint {
+export function requestSignalHash(
+  challenge: Hex,
+  consentReceiptHash: Hex,
+  account: Address,
+): bigint {
   return hashToField(
     encodeAbiParameters(
       [{ type: 'bytes32' }, { type: 'bytes32' }, { type: 'address' }],

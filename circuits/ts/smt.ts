@@ -89,7 +89,8 @@ export class RevocationTree {
   /** Revoked ids, ascending. */
   revokedIds(): bigint[] {
     const ids: bigint[] = [];
-    for (const [k, v] of this.nodes) if (k.startsWith('0:') && v === 1n) ids.push(BigInt(k.slice(2)));
+    for (const [k, v] of this.nodes)
+      if (k.startsWith('0:') && v === 1n) ids.push(BigInt(k.slice(2)));
     return ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
@@ -103,8 +104,16 @@ export class RevocationTree {
   }
 
   static deserialize(data: SerializedRevocationTree): RevocationTree {
-    if (!data || data.version !== 1 || data.depth !== REVOCATION_DEPTH || !Array.isArray(data.revoked)) {
-      throw new ZkError(ZK_ERROR.badInput, 'not a serialized revocation tree of this version and depth');
+    if (
+      !data ||
+      data.version !== 1 ||
+      data.depth !== REVOCATION_DEPTH ||
+      !Array.isArray(data.revoked)
+    ) {
+      throw new ZkError(
+        ZK_ERROR.badInput,
+        'not a serialized revocation tree of this version and depth',
+      );
     }
     const tree = new RevocationTree();
     for (const s of data.revoked) {
@@ -114,14 +123,21 @@ export class RevocationTree {
       tree.revoke(BigInt(s));
     }
     if (tree.root.toString() !== data.root) {
-      throw new ZkError(ZK_ERROR.badInput, 'serialized revocation tree root does not match its ids');
+      throw new ZkError(
+        ZK_ERROR.badInput,
+        'serialized revocation tree root does not match its ids',
+      );
     }
     return tree;
   }
 }
 
 /** Recomputes the root from a non-membership path (the circuit's check, in TS). */
-export function verifyNonMembership(root: bigint, id: bigint, siblings: readonly bigint[]): boolean {
+export function verifyNonMembership(
+  root: bigint,
+  id: bigint,
+  siblings: readonly bigint[],
+): boolean {
   if (siblings.length !== REVOCATION_DEPTH) return false;
   if (id < 0n || id > MAX_CREDENTIAL_ID) return false;
   let node = 0n;

@@ -72,7 +72,9 @@ describe.each([
     const notHints = free.filter((wire) => !/\.isz\.inv$/.test(names.get(wire) ?? ''));
     expect(notHints.map((x) => `${x}:${names.get(x)}`)).toEqual([]);
     // every wire that is in no constraint at all is among those hints
-    const unconstrained = byWire.map((cs, wire) => (cs.length === 0 ? wire : -1)).filter((x) => x > 0);
+    const unconstrained = byWire
+      .map((cs, wire) => (cs.length === 0 ? wire : -1))
+      .filter((x) => x > 0);
     for (const wire of unconstrained) expect(free).toContain(wire);
     // and no public signal (wires 1..7) is free
     for (let s = 1; s <= 7; s++) expect(free).not.toContain(s);
@@ -82,13 +84,18 @@ describe.each([
     for (let s = 1; s <= 7; s++) {
       const old = w[s]!;
       w[s] = (old + 1n) % SNARK_FIELD_SIZE;
-      expect([names.get(s), byWire[s]!.some((c) => !constraintHolds(r1cs, c, w))]).toEqual([names.get(s), true]);
+      expect([names.get(s), byWire[s]!.some((c) => !constraintHolds(r1cs, c, w))]).toEqual([
+        names.get(s),
+        true,
+      ]);
       w[s] = old;
     }
   });
 
   it('Merkle path bits are boolean: a bit of 2 (or −1) is rejected', () => {
-    const bitWires = [...names].filter(([, n]) => /^main\.revocation\.bits\[\d+\]$/.test(n)).map(([i]) => i);
+    const bitWires = [...names]
+      .filter(([, n]) => /^main\.revocation\.bits\[\d+\]$/.test(n))
+      .map(([i]) => i);
     expect(bitWires.length).toBeGreaterThan(0);
     for (const wire of bitWires) {
       const old = w[wire]!;

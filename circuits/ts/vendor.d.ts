@@ -27,9 +27,22 @@ declare module 'circomlibjs' {
 
 declare module 'snarkjs' {
   export const groth16: {
-    prove(zkey: unknown, wtns: unknown, logger?: unknown): Promise<{ proof: unknown; publicSignals: string[] }>;
-    verify(vk: unknown, publicSignals: string[], proof: unknown, logger?: unknown): Promise<boolean>;
-    fullProve(input: unknown, wasm: string, zkey: string): Promise<{ proof: unknown; publicSignals: string[] }>;
+    prove(
+      zkey: unknown,
+      wtns: unknown,
+      logger?: unknown,
+    ): Promise<{ proof: unknown; publicSignals: string[] }>;
+    verify(
+      vk: unknown,
+      publicSignals: string[],
+      proof: unknown,
+      logger?: unknown,
+    ): Promise<boolean>;
+    fullProve(
+      input: unknown,
+      wasm: string,
+      zkey: string,
+    ): Promise<{ proof: unknown; publicSignals: string[] }>;
     exportSolidityCallData(proof: unknown, publicSignals: string[]): Promise<string>;
   };
   export const zKey: {
@@ -42,7 +55,10 @@ declare module 'snarkjs' {
       numIterationsExp: number,
       logger?: unknown,
     ): Promise<unknown>;
-    exportVerificationKey(zkey: string | unknown, logger?: unknown): Promise<Record<string, unknown>>;
+    exportVerificationKey(
+      zkey: string | unknown,
+      logger?: unknown,
+    ): Promise<Record<string, unknown>>;
     exportSolidityVerifier(
       zkey: string,
       templates: Record<string, string>,
@@ -51,7 +67,16 @@ declare module 'snarkjs' {
     verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: unknown): Promise<boolean>;
   };
   export const r1cs: {
-    info(r1cs: string, logger?: unknown): Promise<{ nConstraints: number; nOutputs: number; nPubInputs: number; nPrvInputs: number; nVars: number }>;
+    info(
+      r1cs: string,
+      logger?: unknown,
+    ): Promise<{
+      nConstraints: number;
+      nOutputs: number;
+      nPubInputs: number;
+      nPrvInputs: number;
+      nVars: number;
+    }>;
   };
   export const powersOfTau: {
     verify(ptau: string, logger?: unknown): Promise<boolean>;
@@ -72,7 +97,12 @@ declare module 'circom_runtime' {
 declare module 'r1csfile' {
   export function readR1cs(
     file: string | { type: 'mem'; data: Uint8Array },
-    options?: { loadConstraints?: boolean; loadMap?: boolean; singleThread?: boolean; logger?: unknown },
+    options?: {
+      loadConstraints?: boolean;
+      loadMap?: boolean;
+      singleThread?: boolean;
+      logger?: unknown;
+    },
   ): Promise<{
     nVars: number;
     nOutputs: number;

@@ -24,7 +24,11 @@ export type VerifyResult =
 const q = BASE_FIELD_SIZE;
 const mod = (a: bigint): bigint => ((a % q) + q) % q;
 
-const fail = (code: VerifyFailureCode, message: string): VerifyResult => ({ verified: false, code, message });
+const fail = (code: VerifyFailureCode, message: string): VerifyResult => ({
+  verified: false,
+  code,
+  message,
+});
 
 function coords(v: unknown, n: number): bigint[] | undefined {
   if (!Array.isArray(v) || v.length !== n) return undefined;
@@ -64,7 +68,9 @@ function curve(): Promise<Curve> {
   const g = globalThis as { curve_bn128?: unknown };
   // shutdownZk() clears the shared curve; build a new one then.
   if (!g.curve_bn128) curvePromise = undefined;
-  curvePromise ??= (snarkjs as unknown as { curves: { getCurveFromName(n: string): Promise<Curve> } }).curves.getCurveFromName('bn128');
+  curvePromise ??= (
+    snarkjs as unknown as { curves: { getCurveFromName(n: string): Promise<Curve> } }
+  ).curves.getCurveFromName('bn128');
   return curvePromise;
 }
 
@@ -99,14 +105,24 @@ export async function verify(
   publicSignals: unknown,
   vk: Record<string, unknown> = loadVerificationKey(),
 ): Promise<VerifyResult> {
-  if (!Array.isArray(publicSignals) || publicSignals.length !== PUBLIC_SIGNAL_COUNT || vk.nPublic !== PUBLIC_SIGNAL_COUNT) {
-    return fail(VERIFY_FAILURE.badPublicSignals, `expected exactly ${PUBLIC_SIGNAL_COUNT} public signals`);
+  if (
+    !Array.isArray(publicSignals) ||
+    publicSignals.length !== PUBLIC_SIGNAL_COUNT ||
+    vk.nPublic !== PUBLIC_SIGNAL_COUNT
+  ) {
+    return fail(
+      VERIFY_FAILURE.badPublicSignals,
+      `expected exactly ${PUBLIC_SIGNAL_COUNT} public signals`,
+    );
   }
   let signals: PublicSignals;
   try {
     signals = parsePublicSignals(publicSignals);
   } catch {
-    return fail(VERIFY_FAILURE.badPublicSignals, 'public signals must be canonical decimal strings below r');
+    return fail(
+      VERIFY_FAILURE.badPublicSignals,
+      'public signals must be canonical decimal strings below r',
+    );
   }
   const reason = await checkProofEncoding(proof);
   if (reason) return fail(VERIFY_FAILURE.badProofEncoding, reason);
@@ -118,6 +134,13 @@ export async function verify(
     protocol: 'groth16',
     curve: 'bn128',
   };
-  const ok = await snarkjs.groth16.verify(vk, publicSignals as string[], clean, { info() {}, error() {}, debug() {}, warn() {} });
-  return ok ? { verified: true, signals } : fail(VERIFY_FAILURE.proofInvalid, 'the proof does not verify');
+  const ok = await snarkjs.groth16.verify(vk, publicSignals as string[], clean, {
+    info() {},
+    error() {},
+    debug() {},
+    warn() {},
+  });
+  return ok
+    ? { verified: true, signals }
+    : fail(VERIFY_FAILURE.proofInvalid, 'the proof does not verify');
 }

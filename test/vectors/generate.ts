@@ -43,7 +43,9 @@ const golden = {
     queryFields: zk.queryFields(f.query).map(s),
     queryHash: s(zk.queryHash(f.query)),
     nullifier_scope_4242: s(zk.computeNullifier(f.secret, 4242n)),
-    gateScope_31337_gate1_policy1: s(zk.gateScope(31337, '0x0000000000000000000000000000000000000001', 1)),
+    gateScope_31337_gate1_policy1: s(
+      zk.gateScope(31337, '0x0000000000000000000000000000000000000001', 1),
+    ),
     gateSignalHash_sender2_ctx0: s(
       zk.gateSignalHash('0x0000000000000000000000000000000000000002', `0x${'00'.repeat(32)}`),
     ),

@@ -63,7 +63,9 @@ describe('golden vectors: zkrep encodings and hashes', () => {
       g.gateScope_31337_gate1_policy1,
     );
     expect(
-      String(zk.gateSignalHash('0x0000000000000000000000000000000000000002', `0x${'00'.repeat(32)}`)),
+      String(
+        zk.gateSignalHash('0x0000000000000000000000000000000000000002', `0x${'00'.repeat(32)}`),
+      ),
     ).toBe(g.gateSignalHash_sender2_ctx0);
   });
 
