@@ -59,7 +59,8 @@ export function validateClaim(claim: Claim): Claim {
   if (!Array.isArray(claim.attributes) || claim.attributes.length !== ATTRIBUTE_SLOTS) {
     throw new ZkError(ZK_ERROR.badInput, `a claim has exactly ${ATTRIBUTE_SLOTS} attribute slots`);
   }
-  const attributes = claim.attributes.map((a, i) => encodeValue(a, `attribute ${i}`));
+  // Array.from visits holes of a sparse array (map skips them), so a missing slot is an error.
+  const attributes = Array.from(claim.attributes, (a, i) => encodeValue(a, `attribute ${i}`));
   return {
     schema,
     holderCommitment: holder,

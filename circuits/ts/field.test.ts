@@ -361,7 +361,10 @@ describe('isCanonicalFieldString / parseFieldElement (A04)', () => {
 
   it('round-trips every field element and refuses every value ≥ r (property)', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: r - 1n }), (x) => parseFieldElement(x.toString()) === x),
+      fc.property(
+        fc.bigInt({ min: 0n, max: r - 1n }),
+        (x) => parseFieldElement(x.toString()) === x,
+      ),
       { numRuns: 300 },
     );
     fc.assert(

@@ -115,7 +115,8 @@ export function decodeDate(encoded: bigint): bigint {
  * The minimum duration, in seconds, that a holder must be older than to be `years` old
  * by the "elapsed" predicate: 365 days a year plus the most leap days any `years`
  * consecutive years can hold (ceil(years / 4)). It never admits someone younger than
- * `years`; it may admit a person up to one day after their birthday. See docs/protocol.md.
+ * `years`; it may admit a person up to two days after their birthday (one day, plus one
+ * where a century year such as 2100 is not a leap year). See docs/protocol.md.
  */
 export function yearsInSeconds(years: number): bigint {
   if (!Number.isSafeInteger(years) || years < 0 || years > 500) {

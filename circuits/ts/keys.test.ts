@@ -511,7 +511,9 @@ describe('holder secrets (W11, C09)', () => {
       { numRuns: 300 },
     );
     // Seeds that differ only in length (a trailing zero byte) differ too.
-    expect(holderSecretFromSeed(new Uint8Array(16))).not.toBe(holderSecretFromSeed(new Uint8Array(17)));
+    expect(holderSecretFromSeed(new Uint8Array(16))).not.toBe(
+      holderSecretFromSeed(new Uint8Array(17)),
+    );
   });
 
   it('refuses seeds shorter than 16 bytes and non-byte seeds with bad_key', () => {
@@ -521,7 +523,9 @@ describe('holder secrets (W11, C09)', () => {
     for (const bad of [Array(32).fill(1), 'a'.repeat(32), null, undefined, 42n] as unknown[]) {
       expectZkError(() => holderSecretFromSeed(bad as Uint8Array), ZK_ERROR.badKey);
     }
-    expect(holderSecretFromSeed(new Uint8Array(16).fill(7))).toBe(reference(new Uint8Array(16).fill(7)));
+    expect(holderSecretFromSeed(new Uint8Array(16).fill(7))).toBe(
+      reference(new Uint8Array(16).fill(7)),
+    );
   });
 
   it('assertHolderSecret accepts exactly [1, l)', () => {

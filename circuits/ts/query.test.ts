@@ -5,7 +5,14 @@
  */
 import fc from 'fast-check';
 import { ZK_ERROR, ZkError, type ZkErrorCode } from './errors.js';
-import { DATE_OFFSET, MAX_TIME, MAX_VALUE, SNARK_FIELD_SIZE, encodeDate, yearsInSeconds } from './field.js';
+import {
+  DATE_OFFSET,
+  MAX_TIME,
+  MAX_VALUE,
+  SNARK_FIELD_SIZE,
+  encodeDate,
+  yearsInSeconds,
+} from './field.js';
 import { poseidon } from './poseidon.js';
 import {
   Op,
@@ -105,17 +112,28 @@ describe('normalizeQuery', () => {
       UNUSED,
       UNUSED,
     ]);
-    expect(normalizeQuery({ schema: r - 1n, predicates: [used, used, used, used] }).predicates).toHaveLength(4);
+    expect(
+      normalizeQuery({ schema: r - 1n, predicates: [used, used, used, used] }).predicates,
+    ).toHaveLength(4);
   });
 
   it('rejects more than 4 predicates, a missing query and non-array predicates (bad_input)', () => {
     const p: Predicate = { slot: 0, op: Op.gte, value: 1n };
-    expectZkError(() => normalizeQuery({ schema: SCHEMA, predicates: [p, p, p, p, p] }), ZK_ERROR.badInput);
+    expectZkError(
+      () => normalizeQuery({ schema: SCHEMA, predicates: [p, p, p, p, p] }),
+      ZK_ERROR.badInput,
+    );
     expectZkError(
       () => normalizeQuery({ schema: SCHEMA, predicates: [p, UNUSED, UNUSED, UNUSED, UNUSED] }),
       ZK_ERROR.badInput,
     );
-    for (const q of [null, undefined, 'q', { schema: SCHEMA }, { schema: SCHEMA, predicates: 'p' }] as unknown[]) {
+    for (const q of [
+      null,
+      undefined,
+      'q',
+      { schema: SCHEMA },
+      { schema: SCHEMA, predicates: 'p' },
+    ] as unknown[]) {
       expectZkError(() => normalizeQuery(q as Query), ZK_ERROR.badInput);
     }
     expectZkError(
@@ -127,7 +145,10 @@ describe('normalizeQuery', () => {
   it('rejects schema 0 (bad_input) and schemas outside the field (out_of_range)', () => {
     expectZkError(() => normalizeQuery({ schema: 0n, predicates: [] }), ZK_ERROR.badInput);
     for (const schema of [r, -1n, 2n ** 256n, 1, '1'] as unknown[]) {
-      expectZkError(() => normalizeQuery({ schema: schema as bigint, predicates: [] }), ZK_ERROR.outOfRange);
+      expectZkError(
+        () => normalizeQuery({ schema: schema as bigint, predicates: [] }),
+        ZK_ERROR.outOfRange,
+      );
     }
   });
 
@@ -146,16 +167,25 @@ describe('normalizeQuery', () => {
       expectZkError(() => normalizeQuery(q({ slot: 0, op: Op.gte, value })), ZK_ERROR.badEncoding);
     }
     // Edges that are accepted.
-    expect(normalizeQuery(q({ slot: 7, op: Op.elapsedGte, value: MAX_VALUE })).predicates[0]!.value).toBe(
-      MAX_VALUE,
-    );
+    expect(
+      normalizeQuery(q({ slot: 7, op: Op.elapsedGte, value: MAX_VALUE })).predicates[0]!.value,
+    ).toBe(MAX_VALUE);
   });
 
   it('rejects an unused predicate with a non-zero slot or value (bad_input)', () => {
     const q = (p: Predicate): Query => ({ schema: SCHEMA, predicates: [p] });
-    expectZkError(() => normalizeQuery(q({ slot: 1, op: Op.unused, value: 0n })), ZK_ERROR.badInput);
-    expectZkError(() => normalizeQuery(q({ slot: 0, op: Op.unused, value: 1n })), ZK_ERROR.badInput);
-    expectZkError(() => normalizeQuery(q({ slot: 7, op: Op.unused, value: MAX_VALUE })), ZK_ERROR.badInput);
+    expectZkError(
+      () => normalizeQuery(q({ slot: 1, op: Op.unused, value: 0n })),
+      ZK_ERROR.badInput,
+    );
+    expectZkError(
+      () => normalizeQuery(q({ slot: 0, op: Op.unused, value: 1n })),
+      ZK_ERROR.badInput,
+    );
+    expectZkError(
+      () => normalizeQuery(q({ slot: 7, op: Op.unused, value: MAX_VALUE })),
+      ZK_ERROR.badInput,
+    );
   });
 });
 
@@ -289,9 +319,12 @@ describe('evaluatePredicate: comparison operators at boundaries', () => {
 
   it('unused always holds, whatever the attributes', () => {
     fc.assert(
-      fc.property(fc.array(fc.bigInt({ min: 0n, max: MAX_VALUE }), { minLength: 8, maxLength: 8 }), (attrs) => {
-        expect(evaluatePredicate(UNUSED, attrs, NOW)).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.bigInt({ min: 0n, max: MAX_VALUE }), { minLength: 8, maxLength: 8 }),
+        (attrs) => {
+          expect(evaluatePredicate(UNUSED, attrs, NOW)).toBe(true);
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -299,7 +332,10 @@ describe('evaluatePredicate: comparison operators at boundaries', () => {
   it('refuses a missing or out-of-range selected attribute, a bad time or a bad predicate', () => {
     const p: Predicate = { slot: 5, op: Op.gte, value: 1n };
     expectZkError(() => evaluatePredicate(p, [1n, 2n], NOW), ZK_ERROR.outOfRange);
-    expectZkError(() => evaluatePredicate(p, attrsWith(5, MAX_VALUE + 1n), NOW), ZK_ERROR.outOfRange);
+    expectZkError(
+      () => evaluatePredicate(p, attrsWith(5, MAX_VALUE + 1n), NOW),
+      ZK_ERROR.outOfRange,
+    );
     expectZkError(() => evaluatePredicate(p, attrsWith(5, -1n), NOW), ZK_ERROR.outOfRange);
     expectZkError(() => evaluatePredicate(UNUSED, [], NOW), ZK_ERROR.outOfRange);
     expectZkError(() => evaluatePredicate(p, attrsWith(5, 1n), MAX_TIME + 1n), ZK_ERROR.outOfRange);
@@ -416,14 +452,37 @@ describe('evaluateQuery', () => {
         { slot: 1, op: Op.neq, value: 840n },
       ],
     };
-    const attrs = (birth: string, country: bigint): bigint[] => [encodeDate(birth), country, 0n, 0n, 0n, 0n, 0n, 0n];
+    const attrs = (birth: string, country: bigint): bigint[] => [
+      encodeDate(birth),
+      country,
+      0n,
+      0n,
+      0n,
+      0n,
+      0n,
+      0n,
+    ];
     expect(evaluateQuery(q, attrs('1960-05-04', 276n), NOW)).toBe(true);
     expect(evaluateQuery(q, attrs('1960-05-04', 840n), NOW)).toBe(false);
     expect(evaluateQuery(q, attrs('2010-01-01', 276n), NOW)).toBe(false); // 16 at NOW (2026-09)
-    expect(evaluateQuery({ schema: SCHEMA, predicates: [] }, attrs('2010-01-01', 840n), NOW)).toBe(true);
+    expect(evaluateQuery({ schema: SCHEMA, predicates: [] }, attrs('2010-01-01', 840n), NOW)).toBe(
+      true,
+    );
   });
 
   it('refuses invalid queries', () => {
-    expectZkError(() => evaluateQuery({ schema: 0n, predicates: [] }, attrsWith(0, 0n), NOW), ZK_ERROR.badInput);
+    expectZkError(
+      () => evaluateQuery({ schema: 0n, predicates: [] }, attrsWith(0, 0n), NOW),
+      ZK_ERROR.badInput,
+    );
+  });
+});
+
+describe('sparse arrays', () => {
+  it('a query with a hole among its predicates is refused', () => {
+    const p = { slot: 0, op: Op.gte, value: 1n } as const;
+    const predicates = [p, , p] as unknown as Parameters<typeof normalizeQuery>[0]['predicates'];
+    expect(() => normalizeQuery({ schema: 5n, predicates })).toThrow(/predicate 1 is required/);
+    expect(() => queryHash({ schema: 5n, predicates })).toThrow(/predicate 1 is required/);
   });
 });

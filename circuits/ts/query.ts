@@ -4,7 +4,8 @@
  *   queryHash = Poseidon(schema, slot_0, op_0, value_0, ..., slot_3, op_3, value_3)
  *
  * Unused predicate positions are filled with the canonical (slot 0, op unused, value 0),
- * so one logical query has exactly one hash. `evaluatePredicate` is the TS reference of
+ * so a query and its padded form have the same hash (predicate order is part of the
+ * query: a policy pins the exact list). `evaluatePredicate` is the TS reference of
  * the circuit's Predicate template (tested against it).
  */
 import { ZK_ERROR, ZkError } from './errors.js';
@@ -71,7 +72,8 @@ export function normalizeQuery(query: Query): Query {
   if (!Array.isArray(query.predicates) || query.predicates.length > PREDICATE_COUNT) {
     throw new ZkError(ZK_ERROR.badInput, `a query has at most ${PREDICATE_COUNT} predicates`);
   }
-  const predicates = query.predicates.map(validatePredicate);
+  // Array.from visits holes of a sparse array (map skips them), so a missing predicate is an error.
+  const predicates = Array.from(query.predicates, (p, i) => validatePredicate(p, i));
   while (predicates.length < PREDICATE_COUNT) predicates.push(UNUSED);
   return { schema, predicates };
 }

@@ -2,7 +2,7 @@
  * Public signals: their order (as snarkjs emits them: outputs, then public inputs),
  * and the helpers that compute the scope and signal hash both off-chain and on-chain.
  */
-import { encodeAbiParameters, type Address, type Hex } from 'viem';
+import { encodeAbiParameters, isAddress, type Address, type Hex } from 'viem';
 import { ZK_ERROR, ZkError } from './errors.js';
 import { hashToField, parseFieldElement } from './field.js';
 
@@ -46,6 +46,29 @@ export function formatPublicSignals(signals: PublicSignals): string[] {
   return PUBLIC_SIGNAL_NAMES.map((n) => signals[n].toString());
 }
 
+const UINT256_MAX = (1n << 256n) - 1n;
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+
+function address(a: unknown, what: string): Address {
+  if (typeof a !== 'string' || !isAddress(a, { strict: false })) {
+    throw new ZkError(ZK_ERROR.badInput, `${what} must be a 20-byte hex address`);
+  }
+  return a;
+}
+function uint256(x: unknown, what: string): bigint {
+  const v = typeof x === 'number' && Number.isSafeInteger(x) ? BigInt(x) : x;
+  if (typeof v !== 'bigint' || v < 0n || v > UINT256_MAX) {
+    throw new ZkError(ZK_ERROR.badInput, `${what} must be an unsigned 256-bit integer`);
+  }
+  return v;
+}
+function bytes32(x: unknown, what: string): Hex {
+  if (typeof x !== 'string' || !BYTES32.test(x)) {
+    throw new ZkError(ZK_ERROR.badInput, `${what} must be 32 bytes of hex (0x + 64 digits)`);
+  }
+  return x as Hex;
+}
+
 /**
  * Scope of an on-chain gate policy: keccak256(abi.encode(chainId, gate, policyId)) >> 8.
  * ZkGate recomputes exactly this, so a proof for one gate, chain or policy fails at another.
@@ -58,15 +81,16 @@ export function gateScope(
   return hashToField(
     encodeAbiParameters(
       [{ type: 'uint256' }, { type: 'address' }, { type: 'uint256' }],
-      [BigInt(chainId), gate, BigInt(policyId)],
+      [uint256(chainId, 'chain id'), address(gate, 'gate'), uint256(policyId, 'policy id')],
     ),
   );
 }
 
 /** Scope of an off-chain verifier policy: keccak256(abi.encode(verifierDid, policyId)) >> 8. */
 export function verifierScope(verifierId: string, policyId: string): bigint {
-  if (!verifierId || !policyId)
+  if (typeof verifierId !== 'string' || typeof policyId !== 'string' || !verifierId || !policyId) {
     throw new ZkError(ZK_ERROR.badInput, 'verifier id and policy id are required');
+  }
   return hashToField(
     encodeAbiParameters([{ type: 'string' }, { type: 'string' }], [verifierId, policyId]),
   );
@@ -78,7 +102,10 @@ export function verifierScope(verifierId: string, policyId: string): bigint {
  */
 export function gateSignalHash(sender: Address, context: Hex): bigint {
   return hashToField(
-    encodeAbiParameters([{ type: 'address' }, { type: 'bytes32' }], [sender, context]),
+    encodeAbiParameters(
+      [{ type: 'address' }, { type: 'bytes32' }],
+      [address(sender, 'sender'), bytes32(context, 'context')],
+    ),
   );
 }
 
@@ -94,7 +121,11 @@ export function requestSignalHash(
   return hashToField(
     encodeAbiParameters(
       [{ type: 'bytes32' }, { type: 'bytes32' }, { type: 'address' }],
-      [challenge, consentReceiptHash, account],
+      [
+        bytes32(challenge, 'challenge'),
+        bytes32(consentReceiptHash, 'consent receipt hash'),
+        address(account, 'account'),
+      ],
     ),
   );
 }

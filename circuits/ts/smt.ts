@@ -7,7 +7,7 @@
  * Capacity: 2^24 = 16,777,216 credential ids per issuer tree (see docs/protocol.md).
  */
 import { ZK_ERROR, ZkError } from './errors.js';
-import { MAX_CREDENTIAL_ID, REVOCATION_DEPTH, assertField } from './field.js';
+import { MAX_CREDENTIAL_ID, REVOCATION_DEPTH, SNARK_FIELD_SIZE } from './field.js';
 import { poseidon } from './poseidon.js';
 
 /** zeroHashes[i] is the root of an empty subtree of height i. */
@@ -116,11 +116,17 @@ export class RevocationTree {
       );
     }
     const tree = new RevocationTree();
+    let previous = -1n;
     for (const s of data.revoked) {
       if (typeof s !== 'string' || !/^(0|[1-9][0-9]*)$/.test(s)) {
         throw new ZkError(ZK_ERROR.badEncoding, 'revoked ids must be decimal strings');
       }
-      tree.revoke(BigInt(s));
+      const id = BigInt(s);
+      if (id <= previous) {
+        throw new ZkError(ZK_ERROR.badInput, 'revoked ids must be strictly ascending');
+      }
+      previous = id;
+      tree.revoke(id);
     }
     if (tree.root.toString() !== data.root) {
       throw new ZkError(
@@ -142,7 +148,8 @@ export function verifyNonMembership(
   if (id < 0n || id > MAX_CREDENTIAL_ID) return false;
   let node = 0n;
   for (let level = 0; level < REVOCATION_DEPTH; level++) {
-    const sib = assertField(siblings[level]!, 'sibling');
+    const sib = siblings[level];
+    if (typeof sib !== 'bigint' || sib < 0n || sib >= SNARK_FIELD_SIZE) return false;
     node = (id >> BigInt(level)) & 1n ? poseidon([sib, node]) : poseidon([node, sib]);
   }
   return node === root;

@@ -78,6 +78,9 @@ declare module 'snarkjs' {
       nVars: number;
     }>;
   };
+  export const wtns: {
+    calculate(input: unknown, wasmFile: string, wtns: unknown): Promise<void>;
+  };
   export const powersOfTau: {
     verify(ptau: string, logger?: unknown): Promise<boolean>;
   };
