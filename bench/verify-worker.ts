@@ -1,21 +1,23 @@
 /**
- * A verification worker for the throughput benchmark (a forked process: snarkjs does not
- * run in worker_threads). argv: <fixture.json> <ours|snarkjs> <durationMs>. Waits for
+ * The baseline's verification worker for the throughput benchmark: plain snarkjs in a
+ * forked process (snarkjs does not run in worker_threads). argv: <proofs.json> snarkjs <durationMs>. Waits for
  * 'go', verifies the fixture's proofs round-robin until the deadline, reports the count.
  */
 import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import { loadVerificationKey, shutdownZk, verify } from '#zk';
+import { loadVerificationKey, shutdownZk } from '#zk';
 
-const [file, mode, durationArg] = process.argv.slice(2);
-const proofs = JSON.parse(readFileSync(file!, 'utf8')) as Array<{ proof: unknown; publicSignals: string[] }>;
+const [file, , durationArg] = process.argv.slice(2);
+const proofs = JSON.parse(readFileSync(file!, 'utf8')) as Array<{
+  proof: unknown;
+  publicSignals: string[];
+}>;
 const vk = loadVerificationKey();
 const duration = Number(durationArg);
 
 // warm up the curve before the clock starts
 for (const p of proofs.slice(0, 2)) {
-  if (mode === 'ours') await verify(p.proof, p.publicSignals, vk);
-  else await snarkjs.groth16.verify(vk, p.publicSignals, p.proof);
+  await snarkjs.groth16.verify(vk, p.publicSignals, p.proof);
 }
 process.send!({ ready: true });
 process.once('message', async () => {
@@ -24,10 +26,7 @@ process.once('message', async () => {
   let failed = 0;
   while (performance.now() < deadline) {
     const p = proofs[count % proofs.length]!;
-    const ok =
-      mode === 'ours'
-        ? (await verify(p.proof, p.publicSignals, vk)).verified
-        : await snarkjs.groth16.verify(vk, p.publicSignals, p.proof);
+    const ok = await snarkjs.groth16.verify(vk, p.publicSignals, p.proof);
     if (!ok) failed++;
     count++;
   }

@@ -13,6 +13,7 @@ export const ZK_ERROR = {
   artifactMismatch: 'artifact_mismatch',
   buildFailed: 'build_failed',
   revoked: 'revoked',
+  busy: 'busy',
 } as const;
 
 export type ZkErrorCode = (typeof ZK_ERROR)[keyof typeof ZK_ERROR];

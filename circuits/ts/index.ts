@@ -95,8 +95,10 @@ export {
   VERIFY_FAILURE,
   type VerifyFailureCode,
   type VerifyResult,
+  type VerifyItem,
   checkProofEncoding,
   verify,
+  verifyBatch,
 } from './verify.js';
 export {
   ARTIFACT_FILES,
@@ -126,3 +128,4 @@ export {
   type SignalExpectations,
   checkPublicSignals,
 } from './checks.js';
+export { type VerifierPool, type VerifierPoolOptions, createVerifierPool } from './pool.js';
