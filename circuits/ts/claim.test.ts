@@ -3,6 +3,7 @@
  * layout, and injectivity of the claim hash on valid claims (C15).
  */
 import fc from 'fast-check';
+import { expectZkError } from '../../test/helpers/expect.js';
 import { keccak256, type Hex } from 'viem';
 import { ZK_ERROR, ZkError, type ZkErrorCode } from './errors.js';
 import { MAX_CREDENTIAL_ID, MAX_TIME, MAX_VALUE, SNARK_FIELD_SIZE } from './field.js';
@@ -18,17 +19,6 @@ import {
 import { holderCommitment, issuerPublicKey, signMessage, verifySignature } from './keys.js';
 
 const r = SNARK_FIELD_SIZE;
-
-function expectZkError(fn: () => unknown, code: ZkErrorCode): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(ZkError);
-  expect((thrown as ZkError).code).toBe(code);
-}
 
 const BASE: Claim = {
   schema: 1111n,

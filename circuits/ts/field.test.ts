@@ -5,8 +5,9 @@
  * never from the functions under test.
  */
 import fc from 'fast-check';
+import { expectZkError } from '../../test/helpers/expect.js';
 import { keccak256, toHex, type Hex } from 'viem';
-import { ZK_ERROR, ZkError, type ZkErrorCode } from './errors.js';
+import { ZK_ERROR, ZkError } from './errors.js';
 import {
   BASE_FIELD_SIZE,
   DATE_OFFSET,
@@ -31,17 +32,6 @@ import {
 
 const r = SNARK_FIELD_SIZE;
 const DAY = 86_400n;
-
-function expectZkError(fn: () => unknown, code: ZkErrorCode): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(ZkError);
-  expect((thrown as ZkError).code).toBe(code);
-}
 
 // ---- independent calendar (proleptic Gregorian, no Date) ----
 

@@ -9,7 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { ZK_ERROR, ZkError, type ZkErrorCode } from './errors.js';
+import { expectZkError } from '../../test/helpers/expect.js';
+import { ZK_ERROR } from './errors.js';
 import { SNARK_FIELD_SIZE, SUBGROUP_ORDER } from './field.js';
 import {
   type Point,
@@ -29,17 +30,6 @@ import { poseidon } from './poseidon.js';
 
 const p = SNARK_FIELD_SIZE;
 const l = SUBGROUP_ORDER;
-
-function expectZkError(fn: () => unknown, code: ZkErrorCode): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(ZkError);
-  expect((thrown as ZkError).code).toBe(code);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Independent BabyJubJub arithmetic (EIP-2494 parameters).

@@ -4,7 +4,8 @@
  * boundaries, including "elapsed" predicates over dates before 1970.
  */
 import fc from 'fast-check';
-import { ZK_ERROR, ZkError, type ZkErrorCode } from './errors.js';
+import { expectZkError } from '../../test/helpers/expect.js';
+import { ZK_ERROR } from './errors.js';
 import {
   DATE_OFFSET,
   MAX_TIME,
@@ -32,17 +33,6 @@ const DAY = 86_400n;
 const UNUSED: Predicate = { slot: 0, op: Op.unused, value: 0n };
 const SCHEMA = 123456789n;
 const NOW = 1_790_000_000n;
-
-function expectZkError(fn: () => unknown, code: ZkErrorCode): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(ZkError);
-  expect((thrown as ZkError).code).toBe(code);
-}
 
 const attrsWith = (slot: number, v: bigint): bigint[] => {
   const a = [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];

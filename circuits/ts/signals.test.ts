@@ -6,9 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { expectZkError } from '../../test/helpers/expect.js';
 import { getAddress, keccak256, type Address, type Hex } from 'viem';
 import { artifactPath, readLock } from './artifacts.js';
-import { ZK_ERROR, ZkError, type ZkErrorCode } from './errors.js';
+import { ZK_ERROR } from './errors.js';
 import { SNARK_FIELD_SIZE } from './field.js';
 import {
   PUBLIC_SIGNAL_COUNT,
@@ -24,17 +25,6 @@ import {
 } from './signals.js';
 
 const r = SNARK_FIELD_SIZE;
-
-function expectZkError(fn: () => unknown, code: ZkErrorCode): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(ZkError);
-  expect((thrown as ZkError).code).toBe(code);
-}
 
 // ---- manual ABI encoding (Solidity abi.encode of static words and strings) ----
 

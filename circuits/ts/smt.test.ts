@@ -4,7 +4,8 @@
  * the whole (sparse) tree from the revoked-id set, not incrementally.
  */
 import fc from 'fast-check';
-import { ZK_ERROR, ZkError, type ZkErrorCode } from './errors.js';
+import { expectZkError } from '../../test/helpers/expect.js';
+import { ZK_ERROR } from './errors.js';
 import { MAX_CREDENTIAL_ID, REVOCATION_DEPTH, SNARK_FIELD_SIZE } from './field.js';
 import { poseidon } from './poseidon.js';
 import {
@@ -17,17 +18,6 @@ import {
 
 const DEPTH = 24;
 const MAX_ID = 2n ** 24n - 1n;
-
-function expectZkError(fn: () => unknown, code: ZkErrorCode): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(ZkError);
-  expect((thrown as ZkError).code).toBe(code);
-}
 
 /** Zero hashes computed here: z[0] = 0, z[i+1] = Poseidon(z[i], z[i]). */
 const Z: bigint[] = [0n];
