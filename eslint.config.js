@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'circuits/build/**', 'contracts/build/**', 'bench/tmp/**'] },
+  { ignores: ['node_modules/**', 'circuits/build/**', 'contracts/build/**', 'bench/tmp/**', '.tmp/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {PublicSignals} from "./PublicSignals.sol";
+import {PUBLIC_SIGNAL_COUNT} from "./PublicSignals.sol";
 
 /// @title IGroth16Verifier
 /// @notice The interface of the snarkjs-generated `Groth16Verifier` (snarkjs 0.7.6 template) for
@@ -21,6 +21,6 @@ interface IGroth16Verifier {
         uint256[2] calldata _pA,
         uint256[2][2] calldata _pB,
         uint256[2] calldata _pC,
-        uint256[PublicSignals.COUNT] calldata _pubSignals
+        uint256[PUBLIC_SIGNAL_COUNT] calldata _pubSignals
     ) external view returns (bool);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {PublicSignals} from "./PublicSignals.sol";
+import {PUBLIC_SIGNAL_COUNT} from "./PublicSignals.sol";
 
 /// @title IZkGate
 /// @notice What a consumer (a marketplace contract, a relayer, an indexer) needs from the gate:
@@ -70,7 +70,7 @@ interface IZkGate {
         uint256[2] calldata pA,
         uint256[2][2] calldata pB,
         uint256[2] calldata pC,
-        uint256[PublicSignals.COUNT] calldata pubSignals,
+        uint256[PUBLIC_SIGNAL_COUNT] calldata pubSignals,
         bytes32 context
     ) external returns (uint64 expiresAt);
 

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+// Number of public signals. File-level because Solidity accepts only file-level (not
+// library) constants as array lengths in signatures: `uint256[PUBLIC_SIGNAL_COUNT]`.
+uint256 constant PUBLIC_SIGNAL_COUNT = 7;
+
 /// @title PublicSignals
 /// @notice The position of every public signal of the zkrep credential circuit, in snarkjs order,
 ///         and the BN254 scalar field they live in.
@@ -9,7 +13,7 @@ pragma solidity ^0.8.28;
 ///      public inputs, each in declaration order. Change this file and the circuit together.
 library PublicSignals {
     /// @notice Number of public signals (the verifier's `uint[7] _pubSignals`).
-    uint256 internal constant COUNT = 7;
+    uint256 internal constant COUNT = PUBLIC_SIGNAL_COUNT;
     /// @notice Poseidon(holderSecret, scope): one value per holder per scope; never 0.
     uint256 internal constant NULLIFIER = 0;
     /// @notice Hash of the issuer's BabyJubJub public key, as registered in the IssuerRegistry.

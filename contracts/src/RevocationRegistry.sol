@@ -34,8 +34,8 @@ abstract contract RevocationRegistry is IssuerRegistry {
     error RevocationRegistry__NotController();
     /// @notice The issuer was removed and can no longer publish.
     error RevocationRegistry__IssuerRemoved();
-    /// @notice The root is not a BN254 field element.
-    error RevocationRegistry__RootNotInField();
+    /// @notice The root is 0 or not a BN254 field element (no tree has root 0: C13).
+    error RevocationRegistry__InvalidRoot();
     /// @notice The root is already the issuer's current root.
     error RevocationRegistry__RootUnchanged();
     /// @notice The history index is out of range.
@@ -54,14 +54,14 @@ abstract contract RevocationRegistry is IssuerRegistry {
 
     /// @notice Publishes `root` as the issuer's current revocation root; supersedes the previous one.
     /// @param issuerKeyHash The issuer's key hash.
-    /// @param root The new root; < r. 0 is allowed (the empty sparse Merkle tree) but must be published.
+    /// @param root The new root; 0 < root < r.
     function publishRoot(uint256 issuerKeyHash, uint256 root) external {
         IssuerRecord memory issuer = _issuers[issuerKeyHash];
         if (issuer.status == IssuerStatus.None || issuer.controller != msg.sender) {
             revert RevocationRegistry__NotController();
         }
         if (issuer.status == IssuerStatus.Removed) revert RevocationRegistry__IssuerRemoved();
-        if (root >= PublicSignals.FIELD_SIZE) revert RevocationRegistry__RootNotInField();
+        if (root == 0 || root >= PublicSignals.FIELD_SIZE) revert RevocationRegistry__InvalidRoot();
 
         RootRecord[] storage history = _rootHistory[issuerKeyHash];
         uint256 length = history.length;

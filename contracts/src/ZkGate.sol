@@ -3,8 +3,9 @@ pragma solidity ^0.8.28;
 
 import {IGroth16Verifier} from "./IGroth16Verifier.sol";
 import {IZkGate} from "./IZkGate.sol";
+import {Owned2Step} from "./Owned2Step.sol";
 import {PolicyRegistry} from "./PolicyRegistry.sol";
-import {PublicSignals} from "./PublicSignals.sol";
+import {PUBLIC_SIGNAL_COUNT, PublicSignals} from "./PublicSignals.sol";
 import {RevocationRegistry} from "./RevocationRegistry.sol";
 
 /// @title ZkGate
@@ -49,71 +50,28 @@ contract ZkGate is IZkGate, RevocationRegistry, PolicyRegistry {
     }
 
     /// @inheritdoc IZkGate
-    /// @dev Check order: field range, nullifier != 0, policy, scope, query hash, signal hash, time
-    ///      window, issuer (policy list, status, schema), root freshness, nullifier binding, and
-    ///      only then the Groth16 proof. The verifier is reached through STATICCALL (it is `view`),
-    ///      so it cannot re-enter; state is written after it returns true.
+    /// @dev Every public signal is checked first (see `_checkSignals`), and only then the Groth16
+    ///      proof. The verifier is reached through STATICCALL (it is `view`), so it cannot re-enter;
+    ///      state is written after it returns true.
     function verify(
         uint256 policyId,
         uint256[2] calldata pA,
         uint256[2][2] calldata pB,
         uint256[2] calldata pC,
-        uint256[PublicSignals.COUNT] calldata pubSignals,
+        uint256[PUBLIC_SIGNAL_COUNT] calldata pubSignals,
         bytes32 context
     ) external returns (uint64 expiresAt) {
-        // Canonical field elements only: `x + r` would verify like `x` in the pairing but give a
-        // different nullifier. The generated verifier checks this too; we want a clear error.
-        for (uint256 i = 0; i < PublicSignals.COUNT; ++i) {
-            if (pubSignals[i] >= PublicSignals.FIELD_SIZE) revert ZkGate__SignalNotInField(i);
-        }
-        uint256 nullifier = pubSignals[PublicSignals.NULLIFIER];
-        if (nullifier == 0) revert ZkGate__NullifierZero();
-
-        Policy storage policy = _policies[policyId];
-        PolicyTerms memory terms = policy.terms;
-        if (terms.passLifetime == 0) revert ZkGate__PolicyNotFound();
-        if (terms.disabled) revert ZkGate__PolicyDisabled();
-        if (pubSignals[PublicSignals.SCOPE] != scopeOf(policyId)) revert ZkGate__ScopeMismatch();
-        if (pubSignals[PublicSignals.QUERY_HASH] != policy.queryHash) {
-            revert ZkGate__QueryHashMismatch();
-        }
-        if (pubSignals[PublicSignals.SIGNAL_HASH] != signalHashOf(msg.sender, context)) {
-            revert ZkGate__SignalHashMismatch();
-        }
-
-        uint256 proofTime = pubSignals[PublicSignals.TIME];
-        if (proofTime > block.timestamp + MAX_CLOCK_SKEW) revert ZkGate__ProofFromFuture();
-        // proofTime < r < 2^254, so the sum cannot overflow.
-        if (proofTime + terms.maxProofAge < block.timestamp) revert ZkGate__ProofTooOld();
-
-        uint256 issuerKeyHash = pubSignals[PublicSignals.ISSUER_KEY_HASH];
-        if (!_policyIssuers[policyId][issuerKeyHash]) revert ZkGate__IssuerNotInPolicy();
-        if (_issuers[issuerKeyHash].status != IssuerStatus.Active) revert ZkGate__IssuerNotActive();
-        if (!_issuerSchemas[issuerKeyHash][policy.schema]) revert ZkGate__IssuerSchemaNotAllowed();
-
-        RootTimes memory root = _rootTimes[issuerKeyHash][pubSignals[PublicSignals.REVOCATION_ROOT]];
-        if (root.publishedAt == 0) revert ZkGate__RootUnknown();
-        // Accepted iff current, or superseded strictly less than maxRootAge seconds ago:
-        // at exactly `supersededAt + maxRootAge` the root is already expired.
-        if (root.supersededAt != 0 && block.timestamp - root.supersededAt >= terms.maxRootAge) {
-            revert ZkGate__RootExpired();
-        }
-
-        PassRecord memory pass = _passes[nullifier];
-        if (
-            pass.account != address(0) &&
-            (pass.account != msg.sender || pass.policyId != policyId)
-        ) {
-            revert ZkGate__NullifierReused();
-        }
+        (uint256 nullifier, uint256 start, uint256 passLifetime, uint64 previousExpiry) = _checkSignals(
+            policyId,
+            pubSignals,
+            context
+        );
 
         if (!VERIFIER.verifyProof(pA, pB, pC, pubSignals)) revert ZkGate__InvalidProof();
 
-        // The pass runs from the proof's time (or now, if the proof is dated ahead), so replaying
-        // the same proof never extends it; a renewal never shortens an existing pass.
-        uint256 start = proofTime < block.timestamp ? proofTime : block.timestamp;
-        expiresAt = uint64(start + terms.passLifetime);
-        if (expiresAt < pass.expiresAt) expiresAt = pass.expiresAt;
+        // A renewal never shortens an existing pass.
+        expiresAt = uint64(start + passLifetime);
+        if (expiresAt < previousExpiry) expiresAt = previousExpiry;
         _passes[nullifier] = PassRecord({
             account: msg.sender,
             expiresAt: expiresAt,
@@ -147,6 +105,76 @@ contract ZkGate is IZkGate, RevocationRegistry, PolicyRegistry {
     ) external view returns (address account, uint256 policyId, uint64 expiresAt) {
         PassRecord memory pass = _passes[nullifier];
         return (pass.account, pass.policyId, pass.expiresAt);
+    }
+
+    /// @notice Checks every public signal against the policy, the registries and the block time.
+    /// @dev Order: field range, nullifier != 0, policy exists and is enabled, scope, query hash,
+    ///      signal hash, time window, issuer (on the policy list, active, allowed the schema),
+    ///      revocation root (known, fresh), nullifier binding. Each failure has its own error.
+    /// @param policyId The policy.
+    /// @param pubSignals The public signals.
+    /// @param context The action data the signal hash commits to.
+    /// @return nullifier The nullifier (the pass id).
+    /// @return start When the pass starts: min(proof time, block time), so replaying the same proof
+    ///         never extends a pass.
+    /// @return passLifetime The policy's pass lifetime.
+    /// @return previousExpiry The expiry of the sender's existing pass under this nullifier (or 0).
+    function _checkSignals(
+        uint256 policyId,
+        uint256[PUBLIC_SIGNAL_COUNT] calldata pubSignals,
+        bytes32 context
+    )
+        private
+        view
+        returns (uint256 nullifier, uint256 start, uint256 passLifetime, uint64 previousExpiry)
+    {
+        // Canonical field elements only: `x + r` passes the pairing like `x` but would be a
+        // different nullifier. The generated verifier checks this too; we want a clear error.
+        for (uint256 i = 0; i < PUBLIC_SIGNAL_COUNT; ++i) {
+            if (pubSignals[i] >= PublicSignals.FIELD_SIZE) revert ZkGate__SignalNotInField(i);
+        }
+        nullifier = pubSignals[PublicSignals.NULLIFIER];
+        if (nullifier == 0) revert ZkGate__NullifierZero();
+
+        Policy storage policy = _policies[policyId];
+        PolicyTerms memory terms = policy.terms;
+        if (terms.passLifetime == 0) revert ZkGate__PolicyNotFound();
+        if (terms.disabled) revert ZkGate__PolicyDisabled();
+        if (pubSignals[PublicSignals.SCOPE] != scopeOf(policyId)) revert ZkGate__ScopeMismatch();
+        if (pubSignals[PublicSignals.QUERY_HASH] != policy.queryHash) {
+            revert ZkGate__QueryHashMismatch();
+        }
+        if (pubSignals[PublicSignals.SIGNAL_HASH] != signalHashOf(msg.sender, context)) {
+            revert ZkGate__SignalHashMismatch();
+        }
+
+        uint256 proofTime = pubSignals[PublicSignals.TIME];
+        if (proofTime > block.timestamp + MAX_CLOCK_SKEW) revert ZkGate__ProofFromFuture();
+        // proofTime < r < 2^254, so the sum cannot overflow.
+        if (proofTime + terms.maxProofAge < block.timestamp) revert ZkGate__ProofTooOld();
+        start = proofTime < block.timestamp ? proofTime : block.timestamp;
+        passLifetime = terms.passLifetime;
+
+        uint256 issuerKeyHash = pubSignals[PublicSignals.ISSUER_KEY_HASH];
+        if (!_policyIssuers[policyId][issuerKeyHash]) revert ZkGate__IssuerNotInPolicy();
+        if (_issuers[issuerKeyHash].status != IssuerStatus.Active) revert ZkGate__IssuerNotActive();
+        if (!_issuerSchemas[issuerKeyHash][policy.schema]) revert ZkGate__IssuerSchemaNotAllowed();
+
+        RootTimes memory root = _rootTimes[issuerKeyHash][pubSignals[PublicSignals.REVOCATION_ROOT]];
+        if (root.publishedAt == 0) revert ZkGate__RootUnknown();
+        // Accepted iff current, or superseded strictly less than maxRootAge seconds ago:
+        // at exactly `supersededAt + maxRootAge` the root has expired.
+        if (root.supersededAt != 0 && block.timestamp - root.supersededAt >= terms.maxRootAge) {
+            revert ZkGate__RootExpired();
+        }
+
+        PassRecord memory pass = _passes[nullifier];
+        if (pass.account != address(0)) {
+            if (pass.account != msg.sender || pass.policyId != policyId) {
+                revert ZkGate__NullifierReused();
+            }
+            previousExpiry = pass.expiresAt;
+        }
     }
 
     /// @notice The signal hash a proof submitted by `account` with `context` must carry:

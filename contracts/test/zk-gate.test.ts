@@ -1,0 +1,796 @@
+/**
+ * ZkGate: policy registry, every check of `verify` failing alone with its custom error, the
+ * exact time boundaries, passes (grant, renewal, expiry, binding), and SECURITY-CASES K01-K16.
+ */
+import { encodeFunctionData, parseEventLogs, type Address, type Hex } from 'viem';
+import { zkGateAbi } from '../ts/abi.js';
+import { createPolicy, getPass, hasValidPass, verifyOnChain } from '../ts/gate.js';
+import { publishRevocationRoot, registerIssuer } from '../ts/registry.js';
+import { FIELD_SIZE, PublicSignalIndex, computeScope } from '../ts/signals.js';
+import type { PolicyInput } from '../ts/deploy.js';
+import type { GateProof } from './fixture/proof-source.js';
+import {
+  expectRevert,
+  expectSuccess,
+  latestTime,
+  proveFor,
+  scopeFor,
+  sendTx,
+  setupTestEnv,
+  snapshot,
+  verifyArgs,
+  withSignal,
+  type PolicyFixture,
+  type TestEnv,
+} from './helpers.js';
+
+const HOUR = 3600;
+const MAX_PROOF_AGE = 600;
+const PASS_LIFETIME = 86_400;
+const MAX_ROOT_AGE = HOUR;
+const SKEW = 300n;
+
+let env: TestEnv;
+let owner: Address;
+let controllerA: Address;
+let alice: Address;
+let bob: Address;
+/** Policy trusting issuer A only, schema 0, query 0. */
+let policy: PolicyFixture;
+/** Another policy with the same terms (for cross-policy scope tests). */
+let otherPolicy: PolicyFixture;
+let issuerA: bigint;
+let issuerB: bigint;
+let restore: () => Promise<void>;
+
+async function makePolicy(overrides: Partial<PolicyInput> = {}): Promise<PolicyFixture> {
+  const input: PolicyInput = {
+    queryHash: env.proofs.world.queries[0],
+    schema: env.proofs.world.schemas[0],
+    issuers: [issuerA],
+    maxRootAge: MAX_ROOT_AGE,
+    maxProofAge: MAX_PROOF_AGE,
+    passLifetime: PASS_LIFETIME,
+    ...overrides,
+  };
+  const created = await createPolicy({
+    publicClient: env.publicClient,
+    walletClient: env.wallet(0),
+    gate: env.gate,
+    policy: input,
+  });
+  return { policyId: created.policyId, scope: created.scope, policy: input };
+}
+
+/** Sends `verify` from `from` (default: alice's wallet) in a block at `at`. */
+async function submit(
+  proof: GateProof,
+  options: { at: bigint; from?: number; policyId?: bigint; context?: Hex; gas?: bigint },
+) {
+  return sendTx(
+    env,
+    env.wallet(options.from ?? 3),
+    {
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'verify',
+      args: verifyArgs(options.policyId ?? policy.policyId, proof, options.context),
+      gas: options.gas,
+    },
+    { timestamp: options.at },
+  );
+}
+
+/** A valid proof by alice for `policy`, dated `at`. */
+type ProofOverrides = Partial<
+  Omit<Parameters<typeof proveFor>[1], 'holder' | 'account' | 'policy' | 'time'>
+>;
+async function aliceProof(at: bigint, overrides: ProofOverrides = {}) {
+  return proveFor(env, { holder: 'alice', account: alice, policy, time: at, ...overrides });
+}
+
+beforeAll(async () => {
+  env = await setupTestEnv();
+  [owner, controllerA] = env.accounts as [Address, Address];
+  alice = env.accounts[3] as Address;
+  bob = env.accounts[4] as Address;
+  const controllerB = env.accounts[2] as Address;
+  [issuerA, issuerB] = env.proofs.world.issuers;
+  const base = { publicClient: env.publicClient, walletClient: env.wallet(0), gate: env.gate };
+  await registerIssuer({
+    ...base,
+    keyHash: issuerA,
+    did: 'did:ethr:0x7a69:0x02aa',
+    controller: controllerA,
+    schemas: [...env.proofs.world.schemas],
+  });
+  await registerIssuer({
+    ...base,
+    keyHash: issuerB,
+    did: 'did:ethr:0x7a69:0x02bb',
+    controller: controllerB,
+    schemas: [...env.proofs.world.schemas],
+  });
+  for (const [keyHash, wallet] of [
+    [issuerA, env.wallet(1)],
+    [issuerB, env.wallet(2)],
+  ] as const) {
+    await publishRevocationRoot({
+      publicClient: env.publicClient,
+      walletClient: wallet,
+      gate: env.gate,
+      issuerKeyHash: keyHash,
+      root: env.proofs.world.roots[0],
+    });
+  }
+  policy = await makePolicy();
+  otherPolicy = await makePolicy();
+  expect(owner).toBe(env.deployment.deployer);
+});
+
+afterAll(async () => {
+  await env?.close();
+});
+
+beforeEach(async () => {
+  restore = await snapshot(env);
+});
+afterEach(async () => {
+  await restore();
+});
+
+describe('policy registry', () => {
+  const valid = (): PolicyInput => ({
+    queryHash: 5n,
+    schema: 6n,
+    issuers: [7n],
+    maxRootAge: 0,
+    maxProofAge: 60,
+    passLifetime: 60,
+  });
+  const create = (p: PolicyInput) =>
+    sendTx(env, env.wallet(5), {
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'createPolicy',
+      args: [{ ...p, issuers: [...p.issuers] }],
+    });
+
+  it('assigns sequential ids itself, makes the creator admin, and emits the on-chain scope', async () => {
+    const before = await env.publicClient.readContract({
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'policyCount',
+    });
+    const first = await create(valid());
+    const second = await create(valid());
+    expectSuccess(first);
+    expectSuccess(second);
+    const events = [first, second].map(
+      (o) =>
+        parseEventLogs({ abi: zkGateAbi, eventName: 'PolicyCreated', logs: o.receipt.logs })[0]!,
+    );
+    expect(events.map((e) => e.args.policyId)).toEqual([before + 1n, before + 2n]);
+    for (const e of events) {
+      expect(e.args.admin).toBe(env.accounts[5]);
+      expect(e.args.scope).toBe(scopeFor(env, e.args.policyId));
+    }
+    const stored = await env.publicClient.readContract({
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'getPolicy',
+      args: [before + 1n],
+    });
+    expect(stored).toMatchObject({
+      queryHash: 5n,
+      schema: 6n,
+      scope: scopeFor(env, before + 1n),
+      admin: env.accounts[5],
+      maxRootAge: 0,
+      maxProofAge: 60,
+      passLifetime: 60,
+      disabled: false,
+      issuers: [7n],
+    });
+  });
+
+  it('scope is keccak256(abi.encode(chainid, gate, policyId)) >> 8, below r, same in TS and Solidity', async () => {
+    for (const id of [0n, 1n, 2n ** 32n - 1n]) {
+      const onChain = await env.publicClient.readContract({
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName: 'scopeOf',
+        args: [id],
+      });
+      expect(onChain).toBe(
+        computeScope({ chainId: env.chain.chainId, gate: env.gate, policyId: id }),
+      );
+      expect(onChain < FIELD_SIZE).toBe(true);
+    }
+  });
+
+  it.each([
+    ['queryHash 0', { queryHash: 0n }, 'PolicyRegistry__InvalidQueryHash'],
+    ['queryHash = r', { queryHash: FIELD_SIZE }, 'PolicyRegistry__InvalidQueryHash'],
+    ['queryHash = 2^256 - 1', { queryHash: 2n ** 256n - 1n }, 'PolicyRegistry__InvalidQueryHash'],
+    ['schema 0', { schema: 0n }, 'PolicyRegistry__InvalidSchema'],
+    ['schema = r', { schema: FIELD_SIZE }, 'PolicyRegistry__InvalidSchema'],
+    ['no issuers', { issuers: [] }, 'PolicyRegistry__InvalidIssuerCount'],
+    [
+      '17 issuers',
+      { issuers: Array.from({ length: 17 }, (_, i) => BigInt(i + 1)) },
+      'PolicyRegistry__InvalidIssuerCount',
+    ],
+    ['issuer 0', { issuers: [1n, 0n] }, 'PolicyRegistry__InvalidIssuer'],
+    ['issuer = r', { issuers: [FIELD_SIZE] }, 'PolicyRegistry__InvalidIssuer'],
+    ['duplicate issuer', { issuers: [3n, 3n] }, 'PolicyRegistry__InvalidIssuer'],
+    ['pass lifetime 0', { passLifetime: 0 }, 'PolicyRegistry__InvalidPassLifetime'],
+  ] as const)('rejects at creation: %s (K11)', async (_label, override, error) => {
+    expectRevert(await create({ ...valid(), ...override }), error);
+  });
+
+  it('accepts the largest values: r - 1 and 16 issuers', async () => {
+    const outcome = await create({
+      ...valid(),
+      queryHash: FIELD_SIZE - 1n,
+      schema: FIELD_SIZE - 1n,
+      issuers: Array.from({ length: 16 }, (_, i) => FIELD_SIZE - 1n - BigInt(i)),
+    });
+    expectSuccess(outcome);
+  });
+
+  it('only the admin disables, once; getPolicy of an unknown id reverts', async () => {
+    const disable = (from: number, id = policy.policyId) =>
+      sendTx(env, env.wallet(from), {
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName: 'disablePolicy',
+        args: [id],
+      });
+    expectRevert(await disable(3), 'PolicyRegistry__NotPolicyAdmin');
+    expectRevert(await disable(0, 999n), 'PolicyRegistry__PolicyNotFound');
+    const ok = await disable(0);
+    expectSuccess(ok);
+    expect(
+      parseEventLogs({ abi: zkGateAbi, eventName: 'PolicyDisabled', logs: ok.receipt.logs }),
+    ).toHaveLength(1);
+    expectRevert(await disable(0), 'PolicyRegistry__AlreadyDisabled');
+    await expect(
+      env.publicClient.readContract({
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName: 'getPolicy',
+        args: [999n],
+      }),
+    ).rejects.toThrow(/PolicyRegistry__PolicyNotFound/);
+  });
+});
+
+describe('verify: the happy path', () => {
+  it('grants alice a pass; the event carries only policy, nullifier, account and expiry', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const proof = await aliceProof(at);
+    const outcome = await submit(proof, { at });
+    expectSuccess(outcome);
+    const nullifier = proof.publicSignals[PublicSignalIndex.nullifier];
+    const events = parseEventLogs({ abi: zkGateAbi, logs: outcome.receipt.logs });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      eventName: 'PassGranted',
+      args: {
+        policyId: policy.policyId,
+        nullifier,
+        account: alice,
+        expiresAt: at + BigInt(PASS_LIFETIME),
+      },
+    });
+    expect(
+      await hasValidPass(env.publicClient, {
+        gate: env.gate,
+        policyId: policy.policyId,
+        account: alice,
+        nullifier,
+      }),
+    ).toBe(true);
+    expect(await getPass(env.publicClient, env.gate, nullifier)).toEqual({
+      account: alice,
+      policyId: policy.policyId,
+      expiresAt: at + BigInt(PASS_LIFETIME),
+    });
+  });
+
+  it('the library helper returns a result object for success and for a failed check', async () => {
+    const at = (await latestTime(env)) + 1n;
+    const proof = await aliceProof(at + 5n);
+    await env.testClient.setNextBlockTimestamp({ timestamp: at + 5n });
+    const ok = await verifyOnChain({
+      publicClient: env.publicClient,
+      walletClient: env.wallet(3),
+      gate: env.gate,
+      policyId: policy.policyId,
+      proof: proof.proof,
+      publicSignals: proof.publicSignals,
+    });
+    expect(ok).toMatchObject({
+      verified: true,
+      nullifier: proof.publicSignals[PublicSignalIndex.nullifier],
+    });
+    // Bob replays alice's proof: the simulation fails and no transaction is sent.
+    const nonce = await env.publicClient.getTransactionCount({ address: bob });
+    const failed = await verifyOnChain({
+      publicClient: env.publicClient,
+      walletClient: env.wallet(4),
+      gate: env.gate,
+      policyId: policy.policyId,
+      proof: proof.proof,
+      publicSignals: proof.publicSignals,
+    });
+    expect(failed).toEqual({
+      verified: false,
+      code: 'signal_mismatch',
+      errorName: 'ZkGate__SignalHashMismatch',
+      message: 'The proof is not bound to this sender and context.',
+    });
+    expect(await env.publicClient.getTransactionCount({ address: bob })).toBe(nonce);
+  });
+
+  it('a proof bound to an action context verifies only with that context', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const context: Hex = `0x${'ab'.repeat(32)}`;
+    const proof = await aliceProof(at, { context });
+    expectRevert(await submit(proof, { at }), 'ZkGate__SignalHashMismatch');
+    expectSuccess(await submit(proof, { at: at + 1n, context }));
+  });
+});
+
+describe('verify: each check failing alone', () => {
+  it('PolicyNotFound: unknown policy id (proof otherwise made for it)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const ghost = { ...policy, policyId: 999n, scope: scopeFor(env, 999n) };
+    const proof = await proveFor(env, { holder: 'alice', account: alice, policy: ghost, time: at });
+    expectRevert(await submit(proof, { at, policyId: 999n }), 'ZkGate__PolicyNotFound');
+    const zero = { ...policy, policyId: 0n, scope: scopeFor(env, 0n) };
+    const proof0 = await proveFor(env, {
+      holder: 'alice',
+      account: alice,
+      policy: zero,
+      time: at + 1n,
+    });
+    expectRevert(await submit(proof0, { at: at + 1n, policyId: 0n }), 'ZkGate__PolicyNotFound');
+  });
+
+  it('PolicyDisabled', async () => {
+    await sendTx(env, env.wallet(0), {
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'disablePolicy',
+      args: [policy.policyId],
+    });
+    const at = (await latestTime(env)) + 10n;
+    expectRevert(await submit(await aliceProof(at), { at }), 'ZkGate__PolicyDisabled');
+  });
+
+  it.each(Object.entries(PublicSignalIndex))(
+    'SignalNotInField: %s + r is rejected before anything else (K01/K02)',
+    async (_name, index) => {
+      const at = (await latestTime(env)) + 10n;
+      const proof = await aliceProof(at);
+      const tampered = withSignal(proof, index, proof.publicSignals[index]! + FIELD_SIZE);
+      expectRevert(await submit(tampered, { at }), 'ZkGate__SignalNotInField', [BigInt(index)]);
+    },
+  );
+
+  it('SignalNotInField: 2^256 - 1 in the last position', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const tampered = withSignal(await aliceProof(at), 6, 2n ** 256n - 1n);
+    expectRevert(await submit(tampered, { at }), 'ZkGate__SignalNotInField', [6n]);
+  });
+
+  it('NullifierZero (C17)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const tampered = withSignal(await aliceProof(at), PublicSignalIndex.nullifier, 0n);
+    expectRevert(await submit(tampered, { at }), 'ZkGate__NullifierZero');
+  });
+
+  it('ScopeMismatch: proof made for another policy of this gate (K06)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const proof = await aliceProof(at, { scope: otherPolicy.scope });
+    expectRevert(await submit(proof, { at }), 'ZkGate__ScopeMismatch');
+  });
+
+  it('ScopeMismatch: proof made for the same policy id on another chain or another gate (K06)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const otherChain = computeScope({ chainId: 1, gate: env.gate, policyId: policy.policyId });
+    const otherGate = computeScope({
+      chainId: env.chain.chainId,
+      gate: env.deployment.contracts.auditAnchor.address,
+      policyId: policy.policyId,
+    });
+    expectRevert(
+      await submit(await aliceProof(at, { scope: otherChain }), { at }),
+      'ZkGate__ScopeMismatch',
+    );
+    expectRevert(
+      await submit(await aliceProof(at + 1n, { scope: otherGate }), { at: at + 1n }),
+      'ZkGate__ScopeMismatch',
+    );
+  });
+
+  it('QueryHashMismatch: a proof of another predicate (K16)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const proof = await aliceProof(at, { queryHash: env.proofs.world.queries[1] });
+    expectRevert(await submit(proof, { at }), 'ZkGate__QueryHashMismatch');
+  });
+
+  it("SignalHashMismatch: bob front-runs with a copy of alice's proof (K05)", async () => {
+    const at = (await latestTime(env)) + 10n;
+    const proof = await aliceProof(at);
+    expectRevert(await submit(proof, { at, from: 4 }), 'ZkGate__SignalHashMismatch');
+    // The nullifier was not consumed: alice can still use her proof.
+    expectSuccess(await submit(proof, { at: at + 1n }));
+  });
+
+  it('ProofFromFuture: time = block time + 301; + 300 is accepted (K15)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    expectRevert(await submit(await aliceProof(at + SKEW + 1n), { at }), 'ZkGate__ProofFromFuture');
+    const ok = await submit(await aliceProof(at + 1n + SKEW), { at: at + 1n });
+    expectSuccess(ok);
+    // A proof dated ahead does not buy a longer pass: it starts at the block time.
+    const [event] = parseEventLogs({
+      abi: zkGateAbi,
+      eventName: 'PassGranted',
+      logs: ok.receipt.logs,
+    });
+    expect(event?.args.expiresAt).toBe(at + 1n + BigInt(PASS_LIFETIME));
+  });
+
+  it('ProofTooOld: time = block time - maxProofAge - 1; - maxProofAge is accepted (K15)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const age = BigInt(MAX_PROOF_AGE);
+    expectRevert(await submit(await aliceProof(at - age - 1n), { at }), 'ZkGate__ProofTooOld');
+    const ok = await submit(await aliceProof(at + 1n - age), { at: at + 1n });
+    expectSuccess(ok);
+    // The pass runs from the proof's time.
+    const [event] = parseEventLogs({
+      abi: zkGateAbi,
+      eventName: 'PassGranted',
+      logs: ok.receipt.logs,
+    });
+    expect(event?.args.expiresAt).toBe(at + 1n - age + BigInt(PASS_LIFETIME));
+  });
+
+  it('IssuerNotInPolicy: issuer B is registered, active and fresh, but not on the policy (C12)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    expectRevert(
+      await submit(await aliceProof(at, { issuerKeyHash: issuerB }), { at }),
+      'ZkGate__IssuerNotInPolicy',
+    );
+  });
+
+  it('IssuerNotActive: suspended, removed, or never registered (K09)', async () => {
+    const setStatus = (status: number) =>
+      sendTx(env, env.wallet(0), {
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName: 'setIssuerStatus',
+        args: [issuerA, status],
+      });
+    let at = (await latestTime(env)) + 10n;
+    expectSuccess(await setStatus(2));
+    expectRevert(await submit(await aliceProof(at), { at }), 'ZkGate__IssuerNotActive');
+    expectSuccess(await setStatus(1));
+    at = (await latestTime(env)) + 1n;
+    expectSuccess(await submit(await aliceProof(at), { at }));
+    expectSuccess(await setStatus(3));
+    at = (await latestTime(env)) + 1n;
+    expectRevert(await submit(await aliceProof(at), { at }), 'ZkGate__IssuerNotActive');
+
+    const unknownIssuer = 0xdeadn;
+    const p = await makePolicy({ issuers: [unknownIssuer] });
+    at = (await latestTime(env)) + 1n;
+    const proof = await proveFor(env, {
+      holder: 'alice',
+      account: alice,
+      policy: p,
+      time: at,
+      issuerKeyHash: unknownIssuer,
+    });
+    expectRevert(await submit(proof, { at, policyId: p.policyId }), 'ZkGate__IssuerNotActive');
+  });
+
+  it('IssuerSchemaNotAllowed: schema removed from the allow-list, and an empty allow-list (K09)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    expectSuccess(
+      await sendTx(env, env.wallet(0), {
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName: 'setIssuerSchema',
+        args: [issuerA, env.proofs.world.schemas[0], false],
+      }),
+    );
+    expectRevert(await submit(await aliceProof(at), { at }), 'ZkGate__IssuerSchemaNotAllowed');
+
+    // An issuer registered with an empty allow-list is trusted for nothing.
+    const bare = 0xba9en;
+    await sendTx(env, env.wallet(0), {
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'registerIssuer',
+      args: [bare, 'did:ethr:0x7a69:0x02cc', env.accounts[6], []],
+    });
+    await sendTx(env, env.wallet(6), {
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'publishRoot',
+      args: [bare, env.proofs.world.roots[0]],
+    });
+    const p = await makePolicy({ issuers: [bare] });
+    const t = (await latestTime(env)) + 1n;
+    const proof = await proveFor(env, {
+      holder: 'alice',
+      account: alice,
+      policy: p,
+      time: t,
+      issuerKeyHash: bare,
+    });
+    expectRevert(
+      await submit(proof, { at: t, policyId: p.policyId }),
+      'ZkGate__IssuerSchemaNotAllowed',
+    );
+  });
+
+  it('RootUnknown: a root the issuer never published (C13/K07)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    expectRevert(
+      await submit(await aliceProof(at, { revocationRoot: env.proofs.world.roots[2] }), { at }),
+      'ZkGate__RootUnknown',
+    );
+    // A root published by ANOTHER issuer does not count for this one.
+    await sendTx(env, env.wallet(2), {
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'publishRoot',
+      args: [issuerB, env.proofs.world.roots[1]],
+    });
+    expectRevert(
+      await submit(await aliceProof(at + 1n, { revocationRoot: env.proofs.world.roots[1] }), {
+        at: at + 1n,
+      }),
+      'ZkGate__RootUnknown',
+    );
+  });
+
+  it('NullifierReused: the same credential from a second account (one person, one account)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    expectSuccess(await submit(await aliceProof(at), { at }));
+    // A fresh, different proof of the same credential (same holder => same nullifier), bound to bob.
+    const second = await proveFor(env, { holder: 'alice', account: bob, policy, time: at + 1n });
+    expectRevert(await submit(second, { at: at + 1n, from: 4 }), 'ZkGate__NullifierReused');
+  });
+
+  it('InvalidProof: valid signals with the points of another proof', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const good = await aliceProof(at);
+    const other = await aliceProof(at - 1n);
+    expectRevert(
+      await submit({ proof: other.proof, publicSignals: good.publicSignals }, { at }),
+      'ZkGate__InvalidProof',
+    );
+  });
+
+  it('InvalidProof: A.y replaced by A.y + q (non-canonical) (K04)', async () => {
+    const q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+    const at = (await latestTime(env)) + 10n;
+    const good = await aliceProof(at);
+    const tampered: GateProof = {
+      ...good,
+      proof: { ...good.proof, a: [good.proof.a[0], good.proof.a[1] + q] },
+    };
+    expectRevert(await submit(tampered, { at }), 'ZkGate__InvalidProof');
+    expectSuccess(await submit(good, { at: at + 1n }));
+  });
+
+  it('InvalidProof: the verifier starved of gas never yields a pass', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const proof = await aliceProof(at);
+    const starved = await submit(proof, { at, gas: 150_000n });
+    expect(starved.receipt.status).toBe('reverted');
+    expect(['ZkGate__InvalidProof', '(no revert data)']).toContain(starved.error?.name);
+    const nullifier = proof.publicSignals[PublicSignalIndex.nullifier];
+    expect((await getPass(env.publicClient, env.gate, nullifier)).account).toBe(
+      '0x0000000000000000000000000000000000000000',
+    );
+  });
+});
+
+describe('verify: revocation root freshness (K07/K08)', () => {
+  /** Publishes root[1] at `t` (superseding root[0]); returns t. */
+  async function supersedeAt(t: bigint): Promise<void> {
+    expectSuccess(
+      await sendTx(
+        env,
+        env.wallet(1),
+        {
+          address: env.gate,
+          abi: zkGateAbi,
+          functionName: 'publishRoot',
+          args: [issuerA, env.proofs.world.roots[1]],
+        },
+        { timestamp: t },
+      ),
+    );
+  }
+  const age = BigInt(MAX_ROOT_AGE);
+
+  it('the current root is accepted however old it is', async () => {
+    const at = (await latestTime(env)) + 10n * age;
+    expectSuccess(await submit(await aliceProof(at), { at }));
+  });
+
+  it('a superseded root is accepted maxRootAge - 1 seconds after supersession', async () => {
+    const t = (await latestTime(env)) + 10n;
+    await supersedeAt(t);
+    expectSuccess(await submit(await aliceProof(t + age - 1n), { at: t + age - 1n }));
+  });
+
+  it('a superseded root is rejected at exactly supersededAt + maxRootAge', async () => {
+    const t = (await latestTime(env)) + 10n;
+    await supersedeAt(t);
+    expectRevert(await submit(await aliceProof(t + age), { at: t + age }), 'ZkGate__RootExpired');
+  });
+
+  it('a superseded root is rejected one second past the limit', async () => {
+    const t = (await latestTime(env)) + 10n;
+    await supersedeAt(t);
+    expectRevert(
+      await submit(await aliceProof(t + age + 1n), { at: t + age + 1n }),
+      'ZkGate__RootExpired',
+    );
+  });
+
+  it('the new root is accepted right away', async () => {
+    const t = (await latestTime(env)) + 10n;
+    await supersedeAt(t);
+    expectSuccess(
+      await submit(await aliceProof(t + 1n, { revocationRoot: env.proofs.world.roots[1] }), {
+        at: t + 1n,
+      }),
+    );
+  });
+
+  it('maxRootAge = 0: only the current root, even in the block right after supersession', async () => {
+    const strict = await makePolicy({ maxRootAge: 0 });
+    const t = (await latestTime(env)) + 10n;
+    await supersedeAt(t);
+    const stale = await proveFor(env, {
+      holder: 'alice',
+      account: alice,
+      policy: strict,
+      time: t + 1n,
+    });
+    expectRevert(
+      await submit(stale, { at: t + 1n, policyId: strict.policyId }),
+      'ZkGate__RootExpired',
+    );
+  });
+
+  it('re-publishing an earlier root makes it current again', async () => {
+    const t = (await latestTime(env)) + 10n;
+    await supersedeAt(t);
+    await sendTx(
+      env,
+      env.wallet(1),
+      {
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName: 'publishRoot',
+        args: [issuerA, env.proofs.world.roots[0]],
+      },
+      { timestamp: t + 1n },
+    );
+    const late = t + 10n * age;
+    expectSuccess(await submit(await aliceProof(late), { at: late }));
+  });
+});
+
+describe('passes', () => {
+  async function grant(at: bigint) {
+    const proof = await aliceProof(at);
+    expectSuccess(await submit(proof, { at }));
+    return proof.publicSignals[PublicSignalIndex.nullifier];
+  }
+  const check = (account: Address, nullifier: bigint, policyId = policy.policyId) =>
+    hasValidPass(env.publicClient, { gate: env.gate, policyId, account, nullifier });
+
+  it('is valid until expiresAt (exclusive)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const nullifier = await grant(at);
+    const expiresAt = at + BigInt(PASS_LIFETIME);
+    await env.testClient.setNextBlockTimestamp({ timestamp: expiresAt - 1n });
+    await env.testClient.mine({ blocks: 1 });
+    expect(await check(alice, nullifier)).toBe(true);
+    await env.testClient.setNextBlockTimestamp({ timestamp: expiresAt });
+    await env.testClient.mine({ blocks: 1 });
+    expect(await check(alice, nullifier)).toBe(false);
+  });
+
+  it('belongs to one account and one policy, and dies with its policy', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const nullifier = await grant(at);
+    expect(await check(bob, nullifier)).toBe(false);
+    expect(await check(alice, nullifier, otherPolicy.policyId)).toBe(false);
+    expect(await check(alice, nullifier + 1n)).toBe(false);
+    expect(await check('0x0000000000000000000000000000000000000000', 0n, 0n)).toBe(false);
+    await sendTx(env, env.wallet(0), {
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'disablePolicy',
+      args: [policy.policyId],
+    });
+    expect(await check(alice, nullifier)).toBe(false);
+  });
+
+  it('its holder renews it with a newer proof; an older proof or a replay never shortens or extends it', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const first = await aliceProof(at);
+    expectSuccess(await submit(first, { at }));
+    const nullifier = first.publicSignals[PublicSignalIndex.nullifier];
+    const expiry = async () => (await getPass(env.publicClient, env.gate, nullifier)).expiresAt;
+    expect(await expiry()).toBe(at + BigInt(PASS_LIFETIME));
+
+    // Replaying the very same proof later: accepted (same account), expiry unchanged.
+    expectSuccess(await submit(first, { at: at + 100n }));
+    expect(await expiry()).toBe(at + BigInt(PASS_LIFETIME));
+
+    // A newer proof extends it.
+    const renewed = await aliceProof(at + 200n);
+    expectSuccess(await submit(renewed, { at: at + 200n }));
+    expect(await expiry()).toBe(at + 200n + BigInt(PASS_LIFETIME));
+
+    // An older (still acceptable) proof does not shorten it.
+    expectSuccess(await submit(await aliceProof(at + 150n), { at: at + 210n }));
+    expect(await expiry()).toBe(at + 200n + BigInt(PASS_LIFETIME));
+  });
+
+  it('a nullifier of one policy cannot be re-bound under another policy', async () => {
+    // Only possible if Poseidon(secret, scope) collided across scopes; forced here with the fixture.
+    const at = (await latestTime(env)) + 10n;
+    const nullifier = await grant(at);
+    const proof = await proveFor(env, {
+      holder: 'alice',
+      account: alice,
+      policy: otherPolicy,
+      time: at + 1n,
+    });
+    const forced = withSignal(proof, PublicSignalIndex.nullifier, nullifier);
+    // The forced signals no longer match the proof, but the nullifier check comes first.
+    expectRevert(
+      await submit(forced, { at: at + 1n, policyId: otherPolicy.policyId }),
+      'ZkGate__NullifierReused',
+    );
+  });
+});
+
+describe('calldata shape (K14)', () => {
+  it('rejects calldata one word short (6 public signals)', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const proof = await aliceProof(at);
+    const data = encodeFunctionData({
+      abi: zkGateAbi,
+      functionName: 'verify',
+      args: verifyArgs(policy.policyId, proof) as never,
+    });
+    const short = data.slice(0, data.length - 64) as Hex;
+    await env.testClient.setNextBlockTimestamp({ timestamp: at });
+    const hash = await env
+      .wallet(3)
+      .sendTransaction({ to: env.gate, data: short, gas: 1_000_000n });
+    const receipt = await env.publicClient.waitForTransactionReceipt({ hash });
+    expect(receipt.status).toBe('reverted');
+    // The full calldata works, so the revert above is due to the length alone.
+    const full = await env.wallet(3).sendTransaction({ to: env.gate, data, gas: 1_000_000n });
+    expect((await env.publicClient.waitForTransactionReceipt({ hash: full })).status).toBe(
+      'success',
+    );
+  });
+});

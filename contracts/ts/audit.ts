@@ -1,0 +1,46 @@
+/** Helpers for AuditAnchor: a verifier anchors its audit-log head; anyone reads checkpoints. */
+import type { Address, Hex } from 'viem';
+import { auditAnchorAbi } from './abi.js';
+import type { ReadClient, WriteClient } from './clients.js';
+import { writeAndWait } from './clients.js';
+
+export type AuditCheckpoint = {
+  readonly index: bigint;
+  readonly head: Hex;
+  readonly anchoredAt: bigint;
+};
+
+/** Anchors the sender's log head; `index` (the log length covered) must exceed the previous one. */
+export async function anchorAuditHead(params: {
+  publicClient: ReadClient;
+  walletClient: WriteClient;
+  anchor: Address;
+  index: bigint;
+  head: Hex;
+}): Promise<Hex> {
+  const receipt = await writeAndWait({
+    publicClient: params.publicClient,
+    walletClient: params.walletClient,
+    address: params.anchor,
+    abi: auditAnchorAbi,
+    functionName: 'anchor',
+    args: [params.index, params.head],
+  });
+  return receipt.transactionHash;
+}
+
+/** A verifier's latest checkpoint, or null if it never anchored. */
+export async function getLatestAnchor(
+  publicClient: ReadClient,
+  anchor: Address,
+  verifier: Address,
+): Promise<AuditCheckpoint | null> {
+  const [index, checkpoint] = await publicClient.readContract({
+    address: anchor,
+    abi: auditAnchorAbi,
+    functionName: 'latest',
+    args: [verifier],
+  });
+  if (index === 0n) return null;
+  return { index, head: checkpoint.head, anchoredAt: BigInt(checkpoint.anchoredAt) };
+}

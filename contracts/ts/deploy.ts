@@ -1,0 +1,355 @@
+/**
+ * Idempotent deployment of the zkrep contracts, recorded as data in
+ * `contracts/deployments/<chainId>.json`.
+ *
+ * `deploy()` reuses the recorded deployment when it was made from the same build and options and
+ * every recorded address still holds the expected code; otherwise it deploys afresh and rewrites
+ * the file. On the embedded anvil every start is a new chain, so the file is rewritten each time
+ * (and `31337.json` is kept out of git by contracts/.gitignore).
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  getAddress,
+  keccak256,
+  parseEventLogs,
+  stringToHex,
+  type Abi,
+  type Address,
+  type Hex,
+} from 'viem';
+import { marketplaceAbi, zkGateAbi } from './abi.js';
+import type { ReadClient, WriteClient } from './clients.js';
+import { writeAndWait } from './clients.js';
+import {
+  CONTRACTS_DIR,
+  TEST_VERIFIER_MARKER,
+  compileContracts,
+  type ContractArtifact,
+} from './compile.js';
+import { ethereumDidRegistryArtifact, knownDidRegistryAddress } from './did-registry.js';
+import { ContractsError, ContractsErrorCode } from './errors.js';
+
+/** Default folder of deployment records. */
+export const DEFAULT_DEPLOYMENTS_DIR = join(CONTRACTS_DIR, 'deployments');
+
+/** Fields of a policy, as given to `createPolicy` (durations in seconds). */
+export type PolicyInput = {
+  readonly queryHash: bigint;
+  readonly schema: bigint;
+  readonly issuers: readonly bigint[];
+  readonly maxRootAge: number;
+  readonly maxProofAge: number;
+  readonly passLifetime: number;
+};
+
+export type DeployParameters = {
+  publicClient: ReadClient;
+  /** The deployer; it becomes the gate's first owner and the admin of the marketplace policies. */
+  walletClient: WriteClient;
+  /** Path of the snarkjs-generated Groth16Verifier source (from the zk core's build). */
+  verifierSourcePath: string;
+  /** Final owner of the gate's issuer registry; if it differs from the deployer, a two-step
+   *  transfer is started and this address must call `acceptOwnership()`. */
+  owner?: Address | undefined;
+  /** Use this existing ERC-1056 registry. Default: the canonical one listed by ethr-did-registry
+   *  for this chain id if it has code there, else a fresh deployment. */
+  didRegistry?: Address | undefined;
+  /** Also create the two demo policies and deploy the demo Marketplace. */
+  marketplace?: { reputationPolicy: PolicyInput; agePolicy: PolicyInput } | undefined;
+  /** Where to read/write `<chainId>.json`; `null` = neither read nor write a record. */
+  deploymentsDir?: string | null | undefined;
+  /** Allow the TEST-ONLY fixture verifier (tests only). */
+  allowTestVerifier?: boolean | undefined;
+};
+
+export type DeployedContract = {
+  readonly address: Address;
+  /** keccak256 of the runtime code at `address` right after deployment. */
+  readonly codeHash: Hex;
+  /** Undefined for a pre-existing contract (an external DID registry). */
+  readonly transactionHash: Hex | undefined;
+};
+
+export type Deployment = {
+  readonly version: 1;
+  readonly chainId: number;
+  readonly deployer: Address;
+  readonly owner: Address;
+  /** Identifies build + options; a change triggers a fresh deployment. */
+  readonly configHash: Hex;
+  readonly compilerVersion: string;
+  readonly inputHash: Hex;
+  readonly verifierSourceSha256: Hex;
+  readonly testVerifier: boolean;
+  readonly contracts: {
+    readonly groth16Verifier: DeployedContract;
+    readonly zkGate: DeployedContract;
+    readonly auditAnchor: DeployedContract;
+    readonly didRegistry: DeployedContract;
+    readonly marketplace?: DeployedContract | undefined;
+  };
+  /** Policy ids (decimal strings) of the demo marketplace. */
+  readonly policies?: { readonly reputation: string; readonly age: string } | undefined;
+};
+
+export type DeployReturnType = {
+  readonly deployment: Deployment;
+  /** True if an existing, live deployment was returned unchanged. */
+  readonly reused: boolean;
+  /** The record file, or null when records are disabled. */
+  readonly file: string | null;
+};
+
+/**
+ * Whether on-chain runtime `code` is `artifact`'s runtime code, with immutable slots masked
+ * (SECURITY-CASES K17: the deployed bytecode is what we compiled).
+ */
+export function codeMatchesArtifact(code: Hex, artifact: ContractArtifact): boolean {
+  const expected = artifact.deployedBytecode.slice(2).toLowerCase();
+  const actual = code.slice(2).toLowerCase().split('');
+  if (actual.length !== expected.length) return false;
+  for (const ranges of Object.values(artifact.immutableReferences)) {
+    for (const { start, length } of ranges) {
+      for (let i = start * 2; i < (start + length) * 2; i++) actual[i] = '0';
+    }
+  }
+  return actual.join('') === expected;
+}
+
+function policyArgs(p: PolicyInput) {
+  return {
+    queryHash: p.queryHash,
+    schema: p.schema,
+    issuers: [...p.issuers],
+    maxRootAge: p.maxRootAge,
+    maxProofAge: p.maxProofAge,
+    passLifetime: p.passLifetime,
+  };
+}
+
+const jsonBigint = (_key: string, value: unknown): unknown =>
+  typeof value === 'bigint' ? value.toString() : value;
+
+/** Reads `<dir>/<chainId>.json`, or null if absent. */
+export async function readDeployment(
+  chainId: number,
+  deploymentsDir: string = DEFAULT_DEPLOYMENTS_DIR,
+): Promise<Deployment | null> {
+  let text: string;
+  try {
+    text = await readFile(join(deploymentsDir, `${chainId}.json`), 'utf8');
+  } catch {
+    return null;
+  }
+  const parsed = JSON.parse(text) as Deployment;
+  if (parsed.version !== 1 || parsed.chainId !== chainId) {
+    throw new ContractsError(ContractsErrorCode.deploymentInvalid, 'Bad deployment record.', {
+      details: `${deploymentsDir}/${chainId}.json`,
+    });
+  }
+  return parsed;
+}
+
+/** Whether every contract of a deployment still has its recorded code on the chain. */
+export async function isDeploymentLive(
+  publicClient: ReadClient,
+  deployment: Deployment,
+): Promise<boolean> {
+  for (const contract of Object.values(deployment.contracts)) {
+    if (!contract) continue;
+    const code = await publicClient.getCode({ address: contract.address });
+    if (!code || code === '0x' || keccak256(code) !== contract.codeHash) return false;
+  }
+  return true;
+}
+
+/** Deploys (or reuses) the verifier, ZkGate, AuditAnchor, the DID registry and, optionally, the
+ *  demo Marketplace with its two policies. */
+export async function deploy(params: DeployParameters): Promise<DeployReturnType> {
+  const { publicClient, walletClient } = params;
+  const chainId = await publicClient.getChainId();
+  const deployer = getAddress(walletClient.account.address);
+  const owner = getAddress(params.owner ?? deployer);
+
+  let verifierSource: string;
+  try {
+    verifierSource = await readFile(params.verifierSourcePath, 'utf8');
+  } catch (cause) {
+    throw new ContractsError(ContractsErrorCode.verifierInvalid, 'Cannot read the verifier.', {
+      details: `path: ${params.verifierSourcePath}`,
+      cause,
+    });
+  }
+  const testVerifier = verifierSource.includes(TEST_VERIFIER_MARKER);
+  if (testVerifier && !params.allowTestVerifier) {
+    throw new ContractsError(
+      ContractsErrorCode.testVerifierRefused,
+      'Refusing to deploy the TEST-ONLY fixture verifier.',
+      { details: 'Pass the verifier generated from the real circuit (circuits/build).' },
+    );
+  }
+  const build = await compileContracts({ verifierSourcePath: params.verifierSourcePath });
+  const artifact = (name: string): ContractArtifact => {
+    const found = build.contracts[name];
+    if (!found) throw new ContractsError(ContractsErrorCode.compileFailed, `No ${name}.`);
+    return found;
+  };
+
+  const configHash = keccak256(
+    stringToHex(
+      JSON.stringify(
+        {
+          inputHash: build.inputHash,
+          owner,
+          didRegistry: params.didRegistry ?? null,
+          marketplace: params.marketplace ?? null,
+        },
+        jsonBigint,
+      ),
+    ),
+  );
+
+  const dir = params.deploymentsDir === undefined ? DEFAULT_DEPLOYMENTS_DIR : params.deploymentsDir;
+  const file = dir === null ? null : join(dir, `${chainId}.json`);
+  if (dir !== null) {
+    const existing = await readDeployment(chainId, dir);
+    if (
+      existing &&
+      existing.configHash === configHash &&
+      (await isDeploymentLive(publicClient, existing))
+    ) {
+      return { deployment: existing, reused: true, file };
+    }
+  }
+
+  try {
+    const deployOne = async (
+      name: string,
+      abi: Abi,
+      bytecode: Hex,
+      args: readonly unknown[],
+    ): Promise<DeployedContract> => {
+      const transactionHash = await walletClient.deployContract({ abi, bytecode, args });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
+      if (receipt.status !== 'success' || !receipt.contractAddress) {
+        throw new Error(`deployment of ${name} failed`);
+      }
+      const address = getAddress(receipt.contractAddress);
+      const code = await publicClient.getCode({ address });
+      if (!code) throw new Error(`no code at ${name}`);
+      return { address, codeHash: keccak256(code), transactionHash };
+    };
+
+    const verifier = artifact('Groth16Verifier');
+    const groth16Verifier = await deployOne('Groth16Verifier', verifier.abi, verifier.bytecode, []);
+    const gate = artifact('ZkGate');
+    const zkGate = await deployOne('ZkGate', gate.abi, gate.bytecode, [
+      groth16Verifier.address,
+      deployer,
+    ]);
+    const anchor = artifact('AuditAnchor');
+    const auditAnchor = await deployOne('AuditAnchor', anchor.abi, anchor.bytecode, []);
+
+    // An explicit registry must exist; the canonical one of a public chain is used if present.
+    let didRegistry: DeployedContract | undefined;
+    const existingRegistry = params.didRegistry ?? knownDidRegistryAddress(chainId);
+    if (existingRegistry) {
+      const code = await publicClient.getCode({ address: existingRegistry });
+      if (code && code !== '0x') {
+        didRegistry = {
+          address: getAddress(existingRegistry),
+          codeHash: keccak256(code),
+          transactionHash: undefined,
+        };
+      } else if (params.didRegistry) {
+        throw new Error('no contract at the given didRegistry address');
+      }
+    }
+    if (!didRegistry) {
+      const did = ethereumDidRegistryArtifact();
+      didRegistry = await deployOne('EthereumDIDRegistry', did.abi, did.bytecode, []);
+    }
+
+    // K17: what runs on-chain is exactly what we compiled.
+    for (const [name, deployed] of [
+      ['Groth16Verifier', groth16Verifier],
+      ['ZkGate', zkGate],
+      ['AuditAnchor', auditAnchor],
+    ] as const) {
+      const code = await publicClient.getCode({ address: deployed.address });
+      if (!code || !codeMatchesArtifact(code, artifact(name))) {
+        throw new Error(`runtime code of ${name} does not match the build`);
+      }
+    }
+
+    let marketplace: DeployedContract | undefined;
+    let policies: Deployment['policies'];
+    if (params.marketplace) {
+      const ids: bigint[] = [];
+      for (const policy of [params.marketplace.reputationPolicy, params.marketplace.agePolicy]) {
+        const receipt = await writeAndWait({
+          publicClient,
+          walletClient,
+          address: zkGate.address,
+          abi: zkGateAbi,
+          functionName: 'createPolicy',
+          args: [policyArgs(policy)],
+        });
+        const [created] = parseEventLogs({
+          abi: zkGateAbi,
+          eventName: 'PolicyCreated',
+          logs: receipt.logs,
+        });
+        if (!created) throw new Error('PolicyCreated not emitted');
+        ids.push(created.args.policyId);
+      }
+      const [reputation, age] = ids as [bigint, bigint];
+      const market = artifact('Marketplace');
+      marketplace = await deployOne('Marketplace', marketplaceAbi, market.bytecode, [
+        zkGate.address,
+        reputation,
+        age,
+      ]);
+      policies = { reputation: reputation.toString(), age: age.toString() };
+    }
+
+    if (owner !== deployer) {
+      await writeAndWait({
+        publicClient,
+        walletClient,
+        address: zkGate.address,
+        abi: zkGateAbi,
+        functionName: 'transferOwnership',
+        args: [owner],
+      });
+    }
+
+    const deployment: Deployment = {
+      version: 1,
+      chainId,
+      deployer,
+      owner,
+      configHash,
+      compilerVersion: build.compilerVersion,
+      inputHash: build.inputHash,
+      verifierSourceSha256: build.verifierSourceSha256 ?? '0x',
+      testVerifier,
+      contracts: { groth16Verifier, zkGate, auditAnchor, didRegistry, marketplace },
+      policies,
+    };
+    if (file !== null && dir !== null) {
+      await mkdir(dir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, `${JSON.stringify(deployment, jsonBigint, 2)}\n`);
+      await rename(tmp, file);
+    }
+    return { deployment, reused: false, file };
+  } catch (cause) {
+    if (cause instanceof ContractsError) throw cause;
+    throw new ContractsError(ContractsErrorCode.deployFailed, 'Deployment failed.', {
+      details: cause instanceof Error ? cause.message : undefined,
+      cause,
+    });
+  }
+}

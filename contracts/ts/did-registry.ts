@@ -1,0 +1,36 @@
+/**
+ * The ERC-1056 `EthereumDIDRegistry` (did:ethr) from the npm package `ethr-did-registry`, which
+ * ships its ABI and bytecode. The package is CommonJS with getter exports, so it is reached
+ * through its default export (a named import fails under ESM).
+ */
+import ethrDidRegistry from 'ethr-did-registry';
+import { getAddress, type Abi, type Address, type Hex } from 'viem';
+
+export type EthereumDidRegistryArtifact = {
+  readonly abi: Abi;
+  readonly bytecode: Hex;
+  readonly deployedBytecode: Hex;
+};
+
+/** The registry's ABI and bytecode as published in ethr-did-registry 1.3.0. */
+export function ethereumDidRegistryArtifact(): EthereumDidRegistryArtifact {
+  const artifact = (
+    ethrDidRegistry as unknown as {
+      EthereumDIDRegistry: { abi: Abi; bytecode: string; deployedBytecode: string };
+    }
+  ).EthereumDIDRegistry;
+  return {
+    abi: artifact.abi,
+    bytecode: artifact.bytecode as Hex,
+    deployedBytecode: artifact.deployedBytecode as Hex,
+  };
+}
+
+/** The registry's canonical address on public chains, as listed by ethr-did-registry. */
+export function knownDidRegistryAddress(chainId: number): Address | undefined {
+  const { deployments } = ethrDidRegistry as unknown as {
+    deployments: readonly { chainId: number; registry: string }[];
+  };
+  const known = deployments.find((d) => d.chainId === chainId);
+  return known ? getAddress(known.registry) : undefined;
+}

@@ -1,0 +1,108 @@
+/**
+ * `#contracts`: the public API of the contracts component. Explicit named exports only.
+ */
+export {
+  auditAnchorAbi,
+  ethereumDidRegistryAbi,
+  groth16VerifierAbi,
+  marketplaceAbi,
+  zkGateAbi,
+} from './abi.js';
+export { anchorAuditHead, getLatestAnchor } from './audit.js';
+export type { AuditCheckpoint } from './audit.js';
+export { openChain, resolveAnvilBinary, rpcChainId, startAnvil } from './chain.js';
+export type {
+  AnvilChain,
+  ChainHandle,
+  OpenChainParameters,
+  StartAnvilParameters,
+} from './chain.js';
+export { chainFor, createClients, decodeRevert, writeAndWait } from './clients.js';
+export type {
+  CreateClientsParameters,
+  DecodedRevert,
+  ReadClient,
+  WriteClient,
+  WriteParameters,
+} from './clients.js';
+export {
+  CONTRACTS_DIR,
+  SOLC_SETTINGS,
+  SOLC_VERSION,
+  TEST_VERIFIER_MARKER,
+  compileContracts,
+} from './compile.js';
+export type { CompileOutput, CompileParameters, ContractArtifact } from './compile.js';
+export { loadContractsConfig } from './config.js';
+export type { ContractsConfig } from './config.js';
+export {
+  DEFAULT_DEPLOYMENTS_DIR,
+  codeMatchesArtifact,
+  deploy,
+  isDeploymentLive,
+  readDeployment,
+} from './deploy.js';
+export type {
+  DeployParameters,
+  DeployReturnType,
+  DeployedContract,
+  Deployment,
+  PolicyInput,
+} from './deploy.js';
+export { ethereumDidRegistryArtifact, knownDidRegistryAddress } from './did-registry.js';
+export type { EthereumDidRegistryArtifact } from './did-registry.js';
+export {
+  ContractsError,
+  ContractsErrorCode,
+  GATE_ERROR_CODES,
+  GATE_ERROR_MESSAGES,
+  isGateErrorName,
+} from './errors.js';
+export type { GateErrorCode, GateErrorName } from './errors.js';
+export {
+  createPolicy,
+  getPass,
+  getPolicy,
+  hasValidPass,
+  toGateFailure,
+  verifyOnChain,
+} from './gate.js';
+export type {
+  CreatePolicyParameters,
+  CreatePolicyReturnType,
+  VerifyOnChainParameters,
+  VerifyOnChainReturnType,
+} from './gate.js';
+export { getSellerTrades } from './marketplace.js';
+export type { SellerTrade } from './marketplace.js';
+export {
+  IssuerStatus,
+  getCurrentRoot,
+  getIssuer,
+  getRootHistory,
+  isRootAccepted,
+  publishRevocationRoot,
+  registerIssuer,
+  setIssuerSchema,
+  setIssuerStatus,
+} from './registry.js';
+export type { IssuerStatusName } from './registry.js';
+export {
+  FIELD_SIZE,
+  NO_CONTEXT,
+  PUBLIC_SIGNAL_COUNT,
+  PublicSignalIndex,
+  computeScope,
+  computeSignalHash,
+  namePublicSignals,
+  parsePublicSignals,
+  toPublicSignals,
+  toSolidityProof,
+} from './signals.js';
+export type {
+  NamedPublicSignals,
+  PublicSignalName,
+  PublicSignals,
+  SnarkjsProof,
+  SolidityProof,
+} from './signals.js';
