@@ -1,7 +1,15 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'circuits/build/**', 'contracts/build/**', 'bench/tmp/**', '.tmp/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'circuits/build/**',
+      'contracts/build/**',
+      'bench/tmp/**',
+      '.tmp/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

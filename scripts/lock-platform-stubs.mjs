@@ -17,7 +17,18 @@ const file = new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(file, 'utf8'));
 const pkgs = lock.packages;
 
-const OS = ['darwin', 'win32', 'linux', 'android', 'freebsd', 'openbsd', 'netbsd', 'sunos', 'aix', 'openharmony'];
+const OS = [
+  'darwin',
+  'win32',
+  'linux',
+  'android',
+  'freebsd',
+  'openbsd',
+  'netbsd',
+  'sunos',
+  'aix',
+  'openharmony',
+];
 const CPU = [
   ['arm64', /arm64|aarch64/],
   ['x64', /x64|amd64|x86_64/],
@@ -64,7 +75,8 @@ for (const [key, meta] of Object.entries(pkgs)) {
 }
 
 if (process.argv.includes('--check')) {
-  for (const m of missing) console.error(`lock-platform-stubs: missing stub for ${m.name}@${m.version}`);
+  for (const m of missing)
+    console.error(`lock-platform-stubs: missing stub for ${m.name}@${m.version}`);
   process.exit(missing.length > 0 ? 1 : (process.exitCode ?? 0));
 }
 for (const m of missing) {
@@ -72,7 +84,9 @@ for (const m of missing) {
 }
 // keep the lock's key order stable (npm sorts node_modules entries)
 lock.packages = Object.fromEntries(
-  Object.entries(pkgs).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b, 'en'))),
+  Object.entries(pkgs).sort(([a], [b]) =>
+    a === '' ? -1 : b === '' ? 1 : a.localeCompare(b, 'en'),
+  ),
 );
 writeFileSync(file, JSON.stringify(lock, null, 2) + '\n');
 console.log(`lock-platform-stubs: added ${missing.length} stub(s)`);
