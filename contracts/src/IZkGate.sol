@@ -40,7 +40,16 @@ interface IZkGate {
     error ZkGate__RootExpired();
     /// @notice The nullifier is already bound to another account (or another policy).
     error ZkGate__NullifierReused();
-    /// @notice The Groth16 verifier rejected the proof.
+    /// @notice Proof coordinate `index` is >= q, the BN254 base field modulus (a non-canonical
+    ///         encoding such as `A.x + q`).
+    /// @dev Order: A.x, A.y, B[0][0], B[0][1], B[1][0], B[1][1], C.x, C.y (calldata order).
+    /// @param index Position of the offending coordinate.
+    error ZkGate__ProofNotInField(uint256 index);
+    /// @notice An ecMul/ecAdd precompile call failed (out of gas, or a chain without the BN254
+    ///         precompiles); nothing was verified.
+    error ZkGate__PrecompileFailed();
+    /// @notice The Groth16 pairing check failed: the proof does not verify for these signals
+    ///         (or a proof point is not on the curve / not in the subgroup).
     error ZkGate__InvalidProof();
 
     /// @notice A verification pass was granted or renewed.

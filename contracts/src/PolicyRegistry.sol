@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Groth16} from "./Groth16.sol";
+import {IssuerRegistry} from "./IssuerRegistry.sol";
+import {IZkGate} from "./IZkGate.sol";
 import {PublicSignals} from "./PublicSignals.sol";
 
 /// @title PolicyRegistry
@@ -10,29 +13,49 @@ import {PublicSignals} from "./PublicSignals.sol";
 ///         counter so they cannot be front-run; every field is fixed at creation.
 /// @dev Field values are validated at creation (0 < value < r) so that no policy is created that
 ///      no proof could ever satisfy. The only later change is `disablePolicy` (one-way).
-abstract contract PolicyRegistry {
+///      For each trusted issuer the policy stores the point
+///      `P = IC0 + issuerKeyHash·IC2 + queryHash·IC3 + scope·IC6` of the compiled-in verification
+///      key (the part of Groth16's `vk_x` that is fixed for this policy and issuer), computed once
+///      here with the ecMul/ecAdd precompiles, so `verify` multiplies only the 4 varying signals.
+///      A non-zero point IS the "issuer is on the list" record.
+///      It inherits the issuer registry for the compact schema ids only (`_schemaIdOf`).
+abstract contract PolicyRegistry is IssuerRegistry {
     /// @notice The policy fields the gate reads together, packed in one slot.
     /// @param maxRootAge A superseded root is accepted for this many seconds (exclusive); 0 = current only.
     /// @param maxProofAge A proof's time may lag the block time by at most this many seconds.
     /// @param passLifetime Seconds a pass lasts, counted from min(proof time, block time); > 0.
     /// @param disabled Set once by the admin; blocks new passes and invalidates existing ones.
+    /// @param schemaId The compact id of the policy's schema (see `IssuerRegistry._schemaIds`).
+    /// @param chainId The chain id at creation, which the scope inside the policy's precomputed
+    ///        points was computed with; on any other chain id (after a fork) the policy verifies
+    ///        nothing (`ZkGate__ScopeMismatch`).
     struct PolicyTerms {
         uint32 maxRootAge;
         uint32 maxProofAge;
         uint32 passLifetime;
         bool disabled;
+        uint32 schemaId;
+        uint64 chainId;
     }
 
     /// @notice A stored policy. `terms` occupies its own slot; `admin` is read off the hot path only.
+    /// @param terms Freshness, pass lifetime, the schema's compact id and the creation chain id.
     /// @param queryHash The query hash a proof must carry.
     /// @param schema The credential schema; the issuer must be allowed to issue it.
-    /// @param terms Freshness and pass lifetime.
     /// @param admin Who may disable the policy.
     struct Policy {
+        PolicyTerms terms;
         uint256 queryHash;
         uint256 schema;
-        PolicyTerms terms;
         address admin;
+    }
+
+    /// @notice The precomputed verification point of one (policy, issuer); (0, 0) = issuer not listed.
+    /// @param x The x coordinate.
+    /// @param y The y coordinate.
+    struct IssuerPoint {
+        uint256 x;
+        uint256 y;
     }
 
     /// @notice Arguments of `createPolicy`.
@@ -85,6 +108,9 @@ abstract contract PolicyRegistry {
     error PolicyRegistry__InvalidPassLifetime();
     /// @notice The policy id counter is exhausted (2^32 - 1 policies).
     error PolicyRegistry__TooManyPolicies();
+    /// @notice An issuer's precomputed verification point is the identity, which would read as
+    ///         "not listed" (a negligible-probability coincidence of the key, query hash and scope).
+    error PolicyRegistry__DegenerateIssuer();
     /// @notice No policy has this id.
     error PolicyRegistry__PolicyNotFound();
     /// @notice The caller is not the policy's admin.
@@ -117,12 +143,17 @@ abstract contract PolicyRegistry {
 
     /// @dev policyId => policy.
     mapping(uint256 policyId => Policy) internal _policies;
-    /// @dev policyId => issuer key hash => trusted (the hot-path lookup).
-    mapping(uint256 policyId => mapping(uint256 keyHash => bool)) internal _policyIssuers;
+    /// @dev `issuerPointKey(policyId, keyHash, queryHash)` => precomputed point P; non-zero iff the
+    ///      issuer is trusted by the policy AND queryHash is the policy's (the hot-path lookup, 2
+    ///      slots). Keying by the query hash too makes a hit prove the proof's query-hash signal
+    ///      equal to the policy's without reading the policy's query hash.
+    mapping(bytes32 key => IssuerPoint) internal _issuerPoints;
     /// @dev policyId => issuer key hashes, for `getPolicy`.
     mapping(uint256 policyId => uint256[]) internal _policyIssuerList;
 
     /// @notice Creates a policy; the caller becomes its admin.
+    /// @dev Costs 2 ecMul + 2 ecAdd once, plus per issuer 1 ecMul + 1 ecAdd and 3 fresh slots (P,
+    ///      and the issuer list for `getPolicy`).
     /// @param params The policy fields (see `PolicyParameters`).
     /// @return policyId The new policy's id (counter, starting at 1).
     function createPolicy(PolicyParameters calldata params) external returns (uint256 policyId) {
@@ -143,31 +174,43 @@ abstract contract PolicyRegistry {
         if (policyId > type(uint32).max) revert PolicyRegistry__TooManyPolicies();
         policyCount = policyId;
 
+        uint256 scope = scopeOf(policyId);
+        (uint256 baseX, uint256 baseY, bool ok) = Groth16.policyPoint(params.queryHash, scope);
+        if (!ok) revert IZkGate.ZkGate__PrecompileFailed();
         for (uint256 i = 0; i < issuerCount; ++i) {
             uint256 keyHash = params.issuers[i];
+            IssuerPoint storage point = _issuerPoints[
+                issuerPointKey(policyId, keyHash, params.queryHash)
+            ];
             if (
                 keyHash == 0 ||
                 keyHash >= PublicSignals.FIELD_SIZE ||
-                _policyIssuers[policyId][keyHash]
+                (point.x | point.y) != 0
             ) {
                 revert PolicyRegistry__InvalidIssuer();
             }
-            _policyIssuers[policyId][keyHash] = true;
+            (uint256 x, uint256 y, bool computed) = Groth16.issuerPoint(baseX, baseY, keyHash);
+            if (!computed) revert IZkGate.ZkGate__PrecompileFailed();
+            if ((x | y) == 0) revert PolicyRegistry__DegenerateIssuer();
+            point.x = x;
+            point.y = y;
         }
         _policyIssuerList[policyId] = params.issuers;
 
         _policies[policyId] = Policy({
-            queryHash: params.queryHash,
-            schema: params.schema,
             terms: PolicyTerms({
                 maxRootAge: params.maxRootAge,
                 maxProofAge: params.maxProofAge,
                 passLifetime: params.passLifetime,
-                disabled: false
+                disabled: false,
+                schemaId: _schemaIdOf(params.schema),
+                chainId: uint64(block.chainid)
             }),
+            queryHash: params.queryHash,
+            schema: params.schema,
             admin: msg.sender
         });
-        emit PolicyCreated(policyId, msg.sender, scopeOf(policyId), params.queryHash, params.schema);
+        emit PolicyCreated(policyId, msg.sender, scope, params.queryHash, params.schema);
     }
 
     /// @notice Disables a policy for good: no new passes, and `hasValidPass` returns false for it.
@@ -213,7 +256,40 @@ abstract contract PolicyRegistry {
     /// @param keyHash The issuer's key hash.
     /// @return True if listed.
     function isPolicyIssuer(uint256 policyId, uint256 keyHash) external view returns (bool) {
-        return _policyIssuers[policyId][keyHash];
+        IssuerPoint storage point = _issuerPoints[
+            issuerPointKey(policyId, keyHash, _policies[policyId].queryHash)
+        ];
+        return (point.x | point.y) != 0;
+    }
+
+    /// @notice The precomputed point `P = IC0 + keyHash·IC2 + queryHash·IC3 + scope·IC6` of a
+    ///         policy and one of its issuers, as `verify` uses it.
+    /// @param policyId The policy.
+    /// @param keyHash The issuer's key hash.
+    /// @return x The x coordinate ((0, 0) if the issuer is not on the policy's list).
+    /// @return y The y coordinate.
+    function issuerPoint(
+        uint256 policyId,
+        uint256 keyHash
+    ) external view returns (uint256 x, uint256 y) {
+        IssuerPoint storage point = _issuerPoints[
+            issuerPointKey(policyId, keyHash, _policies[policyId].queryHash)
+        ];
+        return (point.x, point.y);
+    }
+
+    /// @notice The storage key of a (policy, issuer, query hash) point:
+    ///         `keccak256(abi.encode(policyId, keyHash, queryHash))`.
+    /// @param policyId The policy.
+    /// @param keyHash The issuer's key hash.
+    /// @param queryHash The query hash.
+    /// @return key The key.
+    function issuerPointKey(
+        uint256 policyId,
+        uint256 keyHash,
+        uint256 queryHash
+    ) public pure returns (bytes32 key) {
+        return keccak256(abi.encode(policyId, keyHash, queryHash));
     }
 
     /// @notice The scope proofs for `policyId` must carry on this chain and this gate:

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { getAddress, keccak256, parseEventLogs, type Address, type Hex } from 'viem';
-import { verifierSolidityPath } from '#zk';
+import { loadVerificationKey, verifierSolidityPath } from '#zk';
 import { ethereumDidRegistryAbi, zkGateAbi } from '../ts/abi.js';
 import { startAnvil, type AnvilChain } from '../ts/chain.js';
 import { createClients, type ReadClient, type WriteClient } from '../ts/clients.js';
@@ -23,6 +23,11 @@ import {
   readDeployment,
   type DeployParameters,
 } from '../ts/deploy.js';
+import {
+  parseVerificationKey,
+  verificationKeyHash,
+  verificationKeysEqual,
+} from '../ts/verifier-key.js';
 import { buildFixture } from './fixture/fixture-source.js';
 
 const exec = promisify(execFile);
@@ -33,6 +38,7 @@ let deployer: WriteClient;
 let accounts: Address[];
 let dir: string;
 let fixtureVerifier: string;
+let fixtureKey: unknown;
 
 beforeAll(async () => {
   chain = await startAnvil();
@@ -43,7 +49,9 @@ beforeAll(async () => {
   );
   deployer = createClients({ ...rpc, account: accounts[0] as Address }).walletClient;
   dir = await mkdtemp(join(tmpdir(), 'zkrep-deployments-'));
-  fixtureVerifier = (await buildFixture()).verifierSourcePath;
+  const fixture = await buildFixture();
+  fixtureVerifier = fixture.verifierSourcePath;
+  fixtureKey = JSON.parse(await readFile(fixture.verificationKeyPath, 'utf8')) as unknown;
 });
 afterAll(async () => {
   await chain?.stop();
@@ -54,6 +62,7 @@ const params = (over: Partial<DeployParameters> = {}): DeployParameters => ({
   publicClient,
   walletClient: deployer,
   verifierSourcePath: fixtureVerifier,
+  verificationKey: fixtureKey,
   allowTestVerifier: true,
   deploymentsDir: dir,
   ...over,
@@ -88,7 +97,10 @@ describe('a fresh deployment', () => {
       testVerifier: true,
     });
 
-    const build = await compileContracts({ verifierSourcePath: fixtureVerifier });
+    const build = await compileContracts({
+      verifierSourcePath: fixtureVerifier,
+      verificationKey: fixtureKey,
+    });
     const { contracts } = result.deployment;
     for (const [name, deployed] of [
       ['Groth16Verifier', contracts.groth16Verifier],
@@ -102,17 +114,22 @@ describe('a fresh deployment', () => {
       const flipped = `${code.slice(0, -2)}${code.endsWith('00') ? '01' : '00'}` as Hex;
       expect(codeMatchesArtifact(flipped, build.contracts[name]!)).toBe(false);
     }
-    expect(
-      await publicClient.readContract({
-        address: contracts.zkGate.address,
-        abi: zkGateAbi,
-        functionName: 'VERIFIER',
-      }),
-    ).toBe(contracts.groth16Verifier.address);
+    // The gate carries the key it was given (the fixture's), and the record names it.
+    const [alpha, beta, gamma, delta, ic] = await publicClient.readContract({
+      address: contracts.zkGate.address,
+      abi: zkGateAbi,
+      functionName: 'verificationKey',
+    });
+    const onChain = { alpha, beta, gamma, delta, ic };
+    expect(verificationKeysEqual(onChain, parseVerificationKey(fixtureKey))).toBe(true);
+    expect(record?.verificationKeyHash).toBe(verificationKeyHash(onChain));
   });
 
   it('our contracts contain no SELFDESTRUCT, DELEGATECALL or CALLCODE (K17)', async () => {
-    const build = await compileContracts({ verifierSourcePath: fixtureVerifier });
+    const build = await compileContracts({
+      verifierSourcePath: fixtureVerifier,
+      verificationKey: fixtureKey,
+    });
     for (const name of ['ZkGate', 'Marketplace', 'AuditAnchor', 'Groth16Verifier']) {
       const ops = opcodes(build.contracts[name]!.deployedBytecode);
       expect(ops.length).toBeGreaterThan(100);
@@ -213,6 +230,29 @@ describe('guards and ownership', () => {
     });
   });
 
+  it("refuses a verification key that is not the verifier's: a test key cannot ride with the real verifier", async () => {
+    const nonce = await publicClient.getTransactionCount({ address: accounts[0] as Address });
+    // The fixture's key with the real verifier.
+    await expect(
+      deploy(params({ verifierSourcePath: verifierSolidityPath(), allowTestVerifier: false })),
+    ).rejects.toMatchObject({ code: 'verifier_invalid' });
+    // The real key with the fixture verifier (even when test verifiers are allowed).
+    await expect(deploy(params({ verificationKey: loadVerificationKey() }))).rejects.toMatchObject({
+      code: 'verifier_invalid',
+    });
+    // One changed coordinate of the right key.
+    const tampered = structuredClone(fixtureKey) as { IC: string[][] };
+    tampered.IC[7]![0] = (BigInt(tampered.IC[7]![0]!) + 1n).toString();
+    await expect(deploy(params({ verificationKey: tampered }))).rejects.toMatchObject({
+      code: 'verifier_invalid',
+    });
+    // Not a key at all.
+    await expect(deploy(params({ verificationKey: { protocol: 'plonk' } }))).rejects.toMatchObject({
+      code: 'verifier_invalid',
+    });
+    expect(await publicClient.getTransactionCount({ address: accounts[0] as Address })).toBe(nonce);
+  });
+
   it('uses the canonical ERC-1056 registry of a public chain id when it has code there', async () => {
     const mainnetLike = await startAnvil({ chainId: 1 });
     try {
@@ -266,14 +306,22 @@ describe('guards and ownership', () => {
     expect(await read('owner')).toBe(owner);
   });
 
-  it('deploys the real snarkjs verifier of the zk core (#zk verifierSolidityPath)', async () => {
+  it('deploys the real snarkjs verifier of the zk core and a gate with its locked key (#zk)', async () => {
     const path = verifierSolidityPath();
     expect(existsSync(path)).toBe(true);
     expect(await readFile(path, 'utf8')).not.toContain('ZKREP-TEST-ONLY-VERIFIER');
     const { deployment } = await deploy(
-      params({ verifierSourcePath: path, allowTestVerifier: false, deploymentsDir: null }),
+      params({
+        verifierSourcePath: path,
+        verificationKey: loadVerificationKey(),
+        allowTestVerifier: false,
+        deploymentsDir: null,
+      }),
     );
     expect(deployment.testVerifier).toBe(false);
+    expect(deployment.verificationKeyHash).toBe(
+      verificationKeyHash(parseVerificationKey(loadVerificationKey())),
+    );
     expect(
       await publicClient.getCode({ address: deployment.contracts.groth16Verifier.address }),
     ).toMatch(/^0x[0-9a-f]{100,}/);

@@ -88,6 +88,7 @@ export async function setupTestEnv(
       publicClient,
       walletClient: wallet(0),
       verifierSourcePath: proofs.verifierSourcePath,
+      verificationKey: proofs.verificationKey,
       allowTestVerifier: proofs.isTestVerifier,
       deploymentsDir: null,
       marketplace: options.marketplace?.(proofs.world),

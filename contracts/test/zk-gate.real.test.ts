@@ -1,13 +1,19 @@
 /**
- * ZkGate with REAL proofs from the zk core (production circuit, snarkjs-generated verifier from
- * circuits/build): the key flows of zk-gate.test.ts, plus the Groth16 binding of every public
- * signal on-chain and real gas. Proofs take seconds each, so this file keeps to a handful.
+ * ZkGate with REAL proofs from the zk core (production circuit, its locked verification key
+ * compiled into the gate, the snarkjs-generated verifier from circuits/build): the key flows of
+ * zk-gate.test.ts, the key and the precomputed points against the zk core, the Groth16 binding of
+ * every public signal by the inline verifier, non-canonical signals and coordinates, a
+ * re-randomised proof, and proofs for another chain or gate. Proofs take about a second each, so
+ * this file keeps to a handful.
  */
-import { parseEventLogs, type Address } from 'viem';
-import { zkGateAbi } from '../ts/abi.js';
-import { createPolicy, hasValidPass } from '../ts/gate.js';
+import { loadVerificationKey } from '#zk';
+import { parseEventLogs, type Address, type Hex } from 'viem';
+import { groth16VerifierAbi, zkGateAbi } from '../ts/abi.js';
+import { createPolicy, getPass, hasValidPass } from '../ts/gate.js';
 import { publishRevocationRoot, registerIssuer } from '../ts/registry.js';
-import { PublicSignalIndex } from '../ts/signals.js';
+import { FIELD_SIZE, PublicSignalIndex, computeScope, computeSignalHash } from '../ts/signals.js';
+import { parseVerificationKey, verificationKeysEqual } from '../ts/verifier-key.js';
+import { Q, R, g1Add, g1Mul, g2Add, g2Mul } from './bn254.js';
 import type { GateProof } from './fixture/proof-source.js';
 import { createZkCoreProofSource } from './fixture/zk-core-source.js';
 import {
@@ -33,7 +39,12 @@ let first: GateProof;
 let t0: bigint;
 const MAX_ROOT_AGE = 3_600n;
 
-const submit = (proof: GateProof, at: bigint, from = 3) =>
+const submit = (
+  proof: GateProof,
+  at: bigint,
+  from = 3,
+  options: { policyId?: bigint; context?: Hex } = {},
+) =>
   sendTx(
     env,
     env.wallet(from),
@@ -41,10 +52,27 @@ const submit = (proof: GateProof, at: bigint, from = 3) =>
       address: env.gate,
       abi: zkGateAbi,
       functionName: 'verify',
-      args: verifyArgs(policy.policyId, proof),
+      args: verifyArgs(options.policyId ?? policy.policyId, proof, options.context),
     },
     { timestamp: at },
   );
+
+/** The proof with coordinate `index` (A.x, A.y, B00, B01, B10, B11, C.x, C.y) replaced. */
+function withCoordinate(proof: GateProof, index: number, value: bigint): GateProof {
+  const w = [...proof.proof.a, ...proof.proof.b.flat(), ...proof.proof.c];
+  w[index] = value;
+  return {
+    ...proof,
+    proof: {
+      a: [w[0]!, w[1]!],
+      b: [
+        [w[2]!, w[3]!],
+        [w[4]!, w[5]!],
+      ],
+      c: [w[6]!, w[7]!],
+    },
+  };
+}
 
 beforeAll(async () => {
   env = await setupTestEnv({ source: createZkCoreProofSource });
@@ -149,4 +177,200 @@ it('a real proof against a superseded root: accepted before maxRootAge, rejected
   await inner();
   expectRevert(await submit(first, superseded + MAX_ROOT_AGE), 'ZkGate__RootExpired');
   await restore();
+});
+
+describe('the inline verifier carries the zk core key', () => {
+  it('the deployed gate reports exactly the locked verification key of #zk', async () => {
+    const [alpha, beta, gamma, delta, ic] = await env.publicClient.readContract({
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'verificationKey',
+    });
+    const zkKey = parseVerificationKey(loadVerificationKey());
+    expect(verificationKeysEqual({ alpha, beta, gamma, delta, ic }, zkKey)).toBe(true);
+  });
+
+  it('the precomputed point of (policy, issuer) is IC0 + ik·IC2 + qh·IC3 + scope·IC6 (computed off-chain)', async () => {
+    const { ic } = parseVerificationKey(loadVerificationKey());
+    const ik = env.proofs.world.issuers[0];
+    const expected = g1Add(
+      g1Add(g1Add(ic[0]!, g1Mul(ic[2]!, ik)), g1Mul(ic[3]!, policy.policy.queryHash)),
+      g1Mul(ic[6]!, policy.scope),
+    );
+    expect(
+      await env.publicClient.readContract({
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName: 'issuerPoint',
+        args: [policy.policyId, ik],
+      }),
+    ).toEqual(expected);
+  });
+});
+
+describe('non-canonical encodings of a real proof (K01/K02/K04)', () => {
+  it.each(Object.entries(PublicSignalIndex))(
+    'signal %s + r: SignalNotInField, nothing recorded',
+    async (_name, index) => {
+      const tampered = withSignal(first, index, first.publicSignals[index]! + FIELD_SIZE);
+      expectRevert(await submit(tampered, t0), 'ZkGate__SignalNotInField', [BigInt(index)]);
+    },
+  );
+
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])(
+    'proof coordinate %i + q: ProofNotInField (the pairing precompile would also refuse it)',
+    async (index) => {
+      const coordinates = [...first.proof.a, ...first.proof.b.flat(), ...first.proof.c];
+      const tampered = withCoordinate(first, index, coordinates[index]! + Q);
+      expectRevert(await submit(tampered, t0), 'ZkGate__ProofNotInField', [BigInt(index)]);
+    },
+  );
+
+  it('after all of them, the untampered proof still earns the pass (nothing was consumed)', async () => {
+    const restore = await snapshot(env);
+    expectSuccess(await submit(first, t0));
+    await restore();
+  });
+});
+
+describe('the Groth16 binding of every public signal (real circuit, inline verifier)', () => {
+  it("the runtime signals: nullifier, root, signal hash (time: above) changed so the gate's checks pass, the pairing fails", async () => {
+    const restore = await snapshot(env);
+    const nullifier = first.publicSignals[PublicSignalIndex.nullifier];
+    // A fresh nullifier passes every check; only the proof binds it.
+    expectRevert(
+      await submit(withSignal(first, PublicSignalIndex.nullifier, nullifier + 1n), t0),
+      'ZkGate__InvalidProof',
+    );
+    // Another context: the signal hash matches H(alice, context'), but the proof is for H(alice, 0).
+    const context: Hex = `0x${'5a'.repeat(32)}`;
+    const rebound = withSignal(
+      first,
+      PublicSignalIndex.signalHash,
+      computeSignalHash({ account: alice, context }),
+    );
+    expectRevert(await submit(rebound, t0, 3, { context }), 'ZkGate__InvalidProof');
+    // The issuer's newer root is current (and the proof's root still fresh): claim the new one.
+    await sendTx(
+      env,
+      env.wallet(1),
+      {
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName: 'publishRoot',
+        args: [env.proofs.world.issuers[0], env.proofs.world.roots[1]],
+      },
+      { timestamp: t0 },
+    );
+    const rooted = withSignal(first, PublicSignalIndex.revocationRoot, env.proofs.world.roots[1]);
+    expectRevert(await submit(rooted, t0 + 1n), 'ZkGate__InvalidProof');
+    expectSuccess(await submit(first, t0 + 2n));
+    await restore();
+  });
+
+  it('the precomputed signals: another trusted issuer (P of that issuer), another query hash (no P)', async () => {
+    const restore = await snapshot(env);
+    const world = env.proofs.world;
+    await registerIssuer({
+      publicClient: env.publicClient,
+      walletClient: env.wallet(0),
+      gate: env.gate,
+      keyHash: world.issuers[1],
+      did: 'did:ethr:0x7a69:0x02bb',
+      controller: env.accounts[2] as Address,
+      schemas: [world.schemas[0]],
+    });
+    await publishRevocationRoot({
+      publicClient: env.publicClient,
+      walletClient: env.wallet(2),
+      gate: env.gate,
+      issuerKeyHash: world.issuers[1],
+      root: world.roots[0],
+    });
+    const input = { ...policy.policy, issuers: [world.issuers[0], world.issuers[1]] };
+    const both = await createPolicy({
+      publicClient: env.publicClient,
+      walletClient: env.wallet(0),
+      gate: env.gate,
+      policy: input,
+    });
+    const at = (await latestTime(env)) + 5n;
+    const fixture = { policyId: both.policyId, scope: both.scope, policy: input };
+    const byA = await proveFor(env, { holder: 'alice', account: alice, policy: fixture, time: at });
+    const claimsB = withSignal(byA, PublicSignalIndex.issuerKeyHash, world.issuers[1]);
+    expectRevert(await submit(claimsB, at, 3, { policyId: both.policyId }), 'ZkGate__InvalidProof');
+    const otherQuery = withSignal(byA, PublicSignalIndex.queryHash, world.queries[1]);
+    expectRevert(
+      await submit(otherQuery, at, 3, { policyId: both.policyId }),
+      'ZkGate__QueryHashMismatch',
+    );
+    expectSuccess(await submit(byA, at + 1n, 3, { policyId: both.policyId }));
+    await restore();
+  });
+});
+
+describe('replays and transplants of real proofs', () => {
+  it('a re-randomised proof (B + s·δ, C + s·A) is a valid, different proof: the nullifier still binds it to alice (K04)', async () => {
+    const restore = await snapshot(env);
+    expectSuccess(await submit(first, t0));
+    const nullifier = first.publicSignals[PublicSignalIndex.nullifier];
+    const before = await getPass(env.publicClient, env.gate, nullifier);
+
+    const { delta } = parseVerificationKey(loadVerificationKey());
+    const s = 0x1234567890abcdef1234567890abcdefn % R;
+    const rerandomised: GateProof = {
+      publicSignals: first.publicSignals,
+      proof: {
+        a: first.proof.a,
+        b: g2Add(first.proof.b, g2Mul(delta, s)),
+        c: g1Add(first.proof.c, g1Mul(first.proof.a, s)),
+      },
+    };
+    expect(rerandomised.proof.b).not.toEqual(first.proof.b);
+    expect(rerandomised.proof.c).not.toEqual(first.proof.c);
+    // Valid for the snarkjs verifier too.
+    expect(
+      await env.publicClient.readContract({
+        address: env.deployment.contracts.groth16Verifier.address,
+        abi: groth16VerifierAbi,
+        functionName: 'verifyProof',
+        args: [
+          rerandomised.proof.a,
+          rerandomised.proof.b,
+          rerandomised.proof.c,
+          rerandomised.publicSignals,
+        ],
+      }),
+    ).toBe(true);
+    // Bob cannot use it (it is bound to alice's account) ...
+    expectRevert(await submit(rerandomised, t0 + 1n, 4), 'ZkGate__SignalHashMismatch');
+    // ... and for alice it is a replay of the same statement: accepted, the pass is unchanged.
+    expectSuccess(await submit(rerandomised, t0 + 2n));
+    expect(await getPass(env.publicClient, env.gate, nullifier)).toEqual(before);
+    await restore();
+  });
+
+  it('a real proof made for this policy id on another chain, or on another gate: ScopeMismatch (K06)', async () => {
+    const at = t0 + 3n;
+    for (const scope of [
+      computeScope({ chainId: 1, gate: env.gate, policyId: policy.policyId }),
+      computeScope({
+        chainId: env.chain.chainId,
+        gate: env.deployment.contracts.auditAnchor.address,
+        policyId: policy.policyId,
+      }),
+    ]) {
+      const foreign = await proveFor(env, {
+        holder: 'alice',
+        account: alice,
+        policy: { ...policy, scope },
+        time: at,
+      });
+      expect(foreign.publicSignals[PublicSignalIndex.scope]).toBe(scope);
+      expectRevert(await submit(foreign, at), 'ZkGate__ScopeMismatch');
+      // With the scope signal replaced by this gate's, the scope check passes and the proof fails.
+      const relabelled = withSignal(foreign, PublicSignalIndex.scope, policy.scope);
+      expectRevert(await submit(relabelled, at), 'ZkGate__InvalidProof');
+    }
+  });
 });

@@ -1,13 +1,31 @@
 /**
- * ZkGate: policy registry, every check of `verify` failing alone with its custom error, the
- * exact time boundaries, passes (grant, renewal, expiry, binding), and SECURITY-CASES K01-K16.
+ * ZkGate: policy registry (with the precomputed verification point per issuer), every check of
+ * `verify` failing alone with its custom error, the exact time boundaries, passes (grant, renewal,
+ * expiry, binding), and SECURITY-CASES K01-K16.
+ *
+ * Runs on the TEST-ONLY fixture circuit: `setupTestEnv` deploys, with the real deploy code, a gate
+ * compiled with the FIXTURE's verification key (and the fixture's snarkjs verifier), so any public
+ * values are provable in ~0.1 s and every check can be failed alone. The same flows on the real
+ * circuit and key: zk-gate.real.test.ts.
  */
-import { encodeFunctionData, parseEventLogs, type Address, type Hex } from 'viem';
+import {
+  createPublicClient,
+  decodeErrorResult,
+  encodeFunctionData,
+  getAddress,
+  http,
+  parseEventLogs,
+  type Address,
+  type Hex,
+} from 'viem';
 import { zkGateAbi } from '../ts/abi.js';
+import { compileContracts } from '../ts/compile.js';
 import { createPolicy, getPass, hasValidPass, verifyOnChain } from '../ts/gate.js';
 import { publishRevocationRoot, registerIssuer } from '../ts/registry.js';
 import { FIELD_SIZE, PublicSignalIndex, computeScope } from '../ts/signals.js';
+import { parseVerificationKey, type VerificationKey } from '../ts/verifier-key.js';
 import type { PolicyInput } from '../ts/deploy.js';
+import { Q, g1Add, g1Mul } from './bn254.js';
 import type { GateProof } from './fixture/proof-source.js';
 import {
   expectRevert,
@@ -87,6 +105,20 @@ type ProofOverrides = Partial<
 >;
 async function aliceProof(at: bigint, overrides: ProofOverrides = {}) {
   return proveFor(env, { holder: 'alice', account: alice, policy, time: at, ...overrides });
+}
+
+/** P = IC0 + ik·IC2 + qh·IC3 + scope·IC6, computed off-chain (test-only bigint arithmetic). */
+function precomputedPoint(
+  vk: VerificationKey,
+  issuerKeyHash: bigint,
+  queryHash: bigint,
+  scope: bigint,
+): readonly [bigint, bigint] {
+  const ic = vk.ic;
+  return [ic[2]!, ic[3]!, ic[6]!].reduce(
+    (acc, point, i) => g1Add(acc, g1Mul(point, [issuerKeyHash, queryHash, scope][i]!)),
+    ic[0]!,
+  );
 }
 
 beforeAll(async () => {
@@ -229,14 +261,95 @@ describe('policy registry', () => {
     expectRevert(await create({ ...valid(), ...override }), error);
   });
 
-  it('accepts the largest values: r - 1 and 16 issuers', async () => {
+  it('accepts the largest values: r - 1 and 16 issuers, and precomputes P = IC0 + ik·IC2 + qh·IC3 + scope·IC6 for each', async () => {
+    const issuers = Array.from({ length: 16 }, (_, i) => FIELD_SIZE - 1n - BigInt(i));
     const outcome = await create({
       ...valid(),
       queryHash: FIELD_SIZE - 1n,
       schema: FIELD_SIZE - 1n,
-      issuers: Array.from({ length: 16 }, (_, i) => FIELD_SIZE - 1n - BigInt(i)),
+      issuers,
     });
     expectSuccess(outcome);
+    const [created] = parseEventLogs({
+      abi: zkGateAbi,
+      eventName: 'PolicyCreated',
+      logs: outcome.receipt.logs,
+    });
+    const policyId = created!.args.policyId;
+    const vk = parseVerificationKey(env.proofs.verificationKey);
+    for (const ik of issuers) {
+      const onChain = await env.publicClient.readContract({
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName: 'issuerPoint',
+        args: [policyId, ik],
+      });
+      expect(onChain).toEqual(precomputedPoint(vk, ik, FIELD_SIZE - 1n, scopeFor(env, policyId)));
+    }
+    // An issuer that is not listed has no point.
+    const read = (functionName: 'issuerPoint' | 'isPolicyIssuer', ik: bigint) =>
+      env.publicClient.readContract({
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName,
+        args: [policyId, ik],
+      });
+    expect(await read('issuerPoint', 7n)).toEqual([0n, 0n]);
+    expect(await read('isPolicyIssuer', 7n)).toBe(false);
+    expect(await read('isPolicyIssuer', issuers[15]!)).toBe(true);
+  });
+
+  describe('a gate whose key makes a precomputed point the identity', () => {
+    /** Deploys ZkGate compiled with `verificationKey` (undefined = the ABI-only placeholder). */
+    async function deployGate(verificationKey: unknown): Promise<Address> {
+      const build = await compileContracts({ verificationKey, includeTestContracts: true });
+      const artifact = build.contracts['ZkGate']!;
+      const hash = await env.wallet(0).deployContract({
+        abi: artifact.abi,
+        bytecode: artifact.bytecode,
+        args: [owner],
+      });
+      const receipt = await env.publicClient.waitForTransactionReceipt({ hash });
+      return getAddress(receipt.contractAddress!);
+    }
+    const createOn = (gate: Address, p: PolicyInput) =>
+      sendTx(env, env.wallet(5), {
+        address: gate,
+        abi: zkGateAbi,
+        functionName: 'createPolicy',
+        args: [{ ...p, issuers: [...p.issuers] }],
+      });
+
+    it('refuses it (PolicyRegistry__DegenerateIssuer): (0, 0) would read as "not listed"', async () => {
+      // The fixture key with IC0 = IC2 = IC3 = IC6 = G1 generator: P = (1 + ik + qh + scope)·G.
+      const key = structuredClone(env.proofs.verificationKey) as { IC: string[][] };
+      for (const i of [0, 2, 3, 6]) key.IC[i] = ['1', '2', '1'];
+      const gate = await deployGate(key);
+      const scope = computeScope({ chainId: env.chain.chainId, gate, policyId: 1n });
+      const qh = 5n;
+      const degenerate = (((-1n - qh - scope) % FIELD_SIZE) + FIELD_SIZE) % FIELD_SIZE;
+      expectRevert(
+        await createOn(gate, { ...valid(), queryHash: qh, issuers: [degenerate] }),
+        'PolicyRegistry__DegenerateIssuer',
+      );
+      // One more, and P is the generator itself.
+      expectSuccess(
+        await createOn(gate, { ...valid(), queryHash: qh, issuers: [degenerate + 1n] }),
+      );
+      expect(
+        await env.publicClient.readContract({
+          address: gate,
+          abi: zkGateAbi,
+          functionName: 'issuerPoint',
+          args: [1n, degenerate + 1n],
+        }),
+      ).toEqual([1n, 2n]);
+    });
+
+    it('so a gate built without a key (the ABI-only placeholder) cannot create any policy', async () => {
+      const gate = await deployGate(undefined);
+      expectRevert(await createOn(gate, valid()), 'PolicyRegistry__DegenerateIssuer');
+    });
   });
 
   it('only the admin disables, once; getPolicy of an unknown id reverts', async () => {
@@ -416,6 +529,44 @@ describe('verify: each check failing alone', () => {
     );
   });
 
+  it('ScopeMismatch: after a fork changes the chain id, a policy created before verifies nothing (K06)', async () => {
+    const at = await latestTime(env);
+    const proof = await aliceProof(at);
+    const newScope = computeScope({ chainId: 1, gate: env.gate, policyId: policy.policyId });
+    const client = createPublicClient({ transport: http(env.chain.rpcUrl, { retryCount: 0 }) });
+    const call = async (p: GateProof): Promise<string> => {
+      try {
+        await client.call({
+          account: alice,
+          to: env.gate,
+          data: encodeFunctionData({
+            abi: zkGateAbi,
+            functionName: 'verify',
+            args: verifyArgs(policy.policyId, p) as never,
+          }),
+        });
+        return 'success';
+      } catch (error) {
+        const revert = (error as { walk(): unknown }).walk() as { data?: Hex };
+        return decodeErrorResult({ abi: zkGateAbi, data: revert.data ?? '0x' }).errorName;
+      }
+    };
+    expect(await call(proof)).toBe('success');
+    await client.request({ method: 'anvil_setChainId', params: [1] } as never);
+    try {
+      // The proof for the old chain, its scope signal relabelled to the new chain's scope: its
+      // pairing would hold (the policy's points carry the old scope), so the chain id check is
+      // what refuses it.
+      expect(await call(withSignal(proof, PublicSignalIndex.scope, newScope))).toBe(
+        'ZkGate__ScopeMismatch',
+      );
+      expect(await call(proof)).toBe('ZkGate__ScopeMismatch');
+    } finally {
+      await client.request({ method: 'anvil_setChainId', params: [env.chain.chainId] } as never);
+    }
+    expect(await call(proof)).toBe('success');
+  });
+
   it('QueryHashMismatch: a proof of another predicate (K16)', async () => {
     const at = (await latestTime(env)) + 10n;
     const proof = await aliceProof(at, { queryHash: env.proofs.world.queries[1] });
@@ -539,6 +690,70 @@ describe('verify: each check failing alone', () => {
     );
   });
 
+  it('IssuerSchemaNotAllowed: also for a schema id above INLINE_SCHEMA_IDS (allow-list in a mapping)', async () => {
+    const inline = await env.publicClient.readContract({
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'INLINE_SCHEMA_IDS',
+    });
+    // Issuer C gets inline + 2 fresh schemas (the world's 2 schemas already have ids 1 and 2),
+    // so its last schema's id is above the inline range.
+    const issuerC = 0xc0c0n;
+    const schemas = Array.from({ length: inline + 2 }, (_, i) => 0x5c000n + BigInt(i));
+    const high = schemas[schemas.length - 1]!;
+    expectSuccess(
+      await sendTx(env, env.wallet(0), {
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName: 'registerIssuer',
+        args: [issuerC, 'did:ethr:0x7a69:0x02cc', env.accounts[6], schemas],
+        gas: 20_000_000n,
+      }),
+    );
+    const allowed = (schema: bigint) =>
+      env.publicClient.readContract({
+        address: env.gate,
+        abi: zkGateAbi,
+        functionName: 'isSchemaAllowed',
+        args: [issuerC, schema],
+      });
+    expect([await allowed(schemas[0]!), await allowed(high), await allowed(0x5bfffn)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    await sendTx(env, env.wallet(6), {
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'publishRoot',
+      args: [issuerC, env.proofs.world.roots[0]],
+    });
+    const p = await makePolicy({ issuers: [issuerC], schema: high });
+    const prove = async (t: bigint) =>
+      proveFor(env, {
+        holder: 'alice',
+        account: alice,
+        policy: p,
+        time: t,
+        issuerKeyHash: issuerC,
+      });
+    let t = (await latestTime(env)) + 1n;
+    expectSuccess(await submit(await prove(t), { at: t, policyId: p.policyId }));
+    await sendTx(env, env.wallet(0), {
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'setIssuerSchema',
+      args: [issuerC, high, false],
+    });
+    expect(await allowed(high)).toBe(false);
+    expect(await allowed(schemas[0]!)).toBe(true);
+    t = (await latestTime(env)) + 1n;
+    expectRevert(
+      await submit(await prove(t), { at: t, policyId: p.policyId }),
+      'ZkGate__IssuerSchemaNotAllowed',
+    );
+  });
+
   it('RootUnknown: a root the issuer never published (C13/K07)', async () => {
     const at = (await latestTime(env)) + 10n;
     expectRevert(
@@ -578,24 +793,98 @@ describe('verify: each check failing alone', () => {
     );
   });
 
-  it('InvalidProof: A.y replaced by A.y + q (non-canonical) (K04)', async () => {
-    const q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+  it.each([
+    ['A.x', 0],
+    ['A.y', 1],
+    ['B[0][0]', 2],
+    ['B[0][1]', 3],
+    ['B[1][0]', 4],
+    ['B[1][1]', 5],
+    ['C.x', 6],
+    ['C.y', 7],
+  ])('ProofNotInField: %s + q (a non-canonical encoding) (K04)', async (_name, index) => {
     const at = (await latestTime(env)) + 10n;
     const good = await aliceProof(at);
+    const words = [...good.proof.a, ...good.proof.b.flat(), ...good.proof.c];
+    words[index] = words[index]! + Q;
     const tampered: GateProof = {
       ...good,
-      proof: { ...good.proof, a: [good.proof.a[0], good.proof.a[1] + q] },
+      proof: {
+        a: [words[0]!, words[1]!],
+        b: [
+          [words[2]!, words[3]!],
+          [words[4]!, words[5]!],
+        ],
+        c: [words[6]!, words[7]!],
+      },
     };
+    expectRevert(await submit(tampered, { at }), 'ZkGate__ProofNotInField', [BigInt(index)]);
+    expectSuccess(await submit(good, { at: at + 1n }));
+  });
+
+  it.each([
+    ['not on the curve', (a: readonly [bigint, bigint]) => [a[0], a[1] + 1n] as const],
+    [
+      'with y = 0 (not on the curve; its negation is itself)',
+      (a: readonly [bigint, bigint]) => [a[0], 0n] as const,
+    ],
+    ['the point at infinity (0, 0)', () => [0n, 0n] as const],
+    ['negated (x, q - y)', (a: readonly [bigint, bigint]) => [a[0], Q - a[1]] as const],
+  ])('InvalidProof: A %s', async (_label, change) => {
+    const at = (await latestTime(env)) + 10n;
+    const good = await aliceProof(at);
+    const tampered: GateProof = { ...good, proof: { ...good.proof, a: change(good.proof.a) } };
     expectRevert(await submit(tampered, { at }), 'ZkGate__InvalidProof');
     expectSuccess(await submit(good, { at: at + 1n }));
   });
 
-  it('InvalidProof: the verifier starved of gas never yields a pass', async () => {
-    const at = (await latestTime(env)) + 10n;
+  it('starved of gas: no gas limit yields a pass unless the whole pairing is paid for', async () => {
+    const at = await latestTime(env);
     const proof = await aliceProof(at);
-    const starved = await submit(proof, { at, gas: 150_000n });
-    expect(starved.receipt.status).toBe('reverted');
-    expect(['ZkGate__InvalidProof', '(no revert data)']).toContain(starved.error?.name);
+    const data = encodeFunctionData({
+      abi: zkGateAbi,
+      functionName: 'verify',
+      args: verifyArgs(policy.policyId, proof) as never,
+    });
+    // No retries: viem would retry an out-of-gas call (no revert data) with back-off.
+    const client = createPublicClient({ transport: http(env.chain.rpcUrl, { retryCount: 0 }) });
+    const outcome = async (gas: bigint): Promise<string> => {
+      try {
+        await client.call({ account: alice, to: env.gate, data, gas });
+        return 'success';
+      } catch (error) {
+        const revert = (error as { walk(): unknown }).walk() as { data?: Hex };
+        if (!revert.data || revert.data === '0x') return '(no revert data)';
+        return decodeErrorResult({ abi: zkGateAbi, data: revert.data }).errorName;
+      }
+    };
+    // The smallest gas limit that succeeds (binary search over [40k, 400k]).
+    let [low, high] = [40_000n, 400_000n];
+    expect(await outcome(low)).not.toBe('success');
+    expect(await outcome(high)).toBe('success');
+    while (high - low > 1n) {
+      const mid = (low + high) / 2n;
+      if ((await outcome(mid)) === 'success') high = mid;
+      else low = mid;
+    }
+    // The threshold covers the 4 ecMul and the pairing: nothing is skipped to save gas.
+    expect(high).toBeGreaterThan(21_000n + 181_000n + 4n * 6_000n);
+    // Below it, every limit fails, with one of these outcomes only.
+    const failures = new Map<string, bigint[]>();
+    for (let gas = high - 1n; gas > 40_000n; gas -= 7_919n) {
+      const result = await outcome(gas);
+      failures.set(result, [...(failures.get(result) ?? []), gas]);
+    }
+    expect(failures.has('success')).toBe(false);
+    expect(failures.get('ZkGate__InvalidProof')?.length).toBeGreaterThan(0);
+    for (const name of failures.keys()) {
+      expect(['(no revert data)', 'ZkGate__InvalidProof', 'ZkGate__PrecompileFailed']).toContain(
+        name,
+      );
+    }
+    // The pairing starved, as a mined transaction: reverted, and no pass was written.
+    const starvedGas = failures.get('ZkGate__InvalidProof')![0]!;
+    expectRevert(await submit(proof, { at, gas: starvedGas }), 'ZkGate__InvalidProof');
     const nullifier = proof.publicSignals[PublicSignalIndex.nullifier];
     expect((await getPass(env.publicClient, env.gate, nullifier)).account).toBe(
       '0x0000000000000000000000000000000000000000',

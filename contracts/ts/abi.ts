@@ -6,10 +6,7 @@
 /** ABI of `ZkGate`. */
 export const zkGateAbi = [
   {
-    inputs: [
-      { internalType: 'contract IGroth16Verifier', name: 'verifier', type: 'address' },
-      { internalType: 'address', name: 'initialOwner', type: 'address' },
-    ],
+    inputs: [{ internalType: 'address', name: 'initialOwner', type: 'address' }],
     stateMutability: 'nonpayable',
     type: 'constructor',
   },
@@ -25,6 +22,7 @@ export const zkGateAbi = [
   { inputs: [], name: 'Owned2Step__NotPendingOwner', type: 'error' },
   { inputs: [], name: 'Owned2Step__ZeroAddress', type: 'error' },
   { inputs: [], name: 'PolicyRegistry__AlreadyDisabled', type: 'error' },
+  { inputs: [], name: 'PolicyRegistry__DegenerateIssuer', type: 'error' },
   { inputs: [], name: 'PolicyRegistry__InvalidIssuer', type: 'error' },
   { inputs: [], name: 'PolicyRegistry__InvalidIssuerCount', type: 'error' },
   { inputs: [], name: 'PolicyRegistry__InvalidPassLifetime', type: 'error' },
@@ -39,7 +37,6 @@ export const zkGateAbi = [
   { inputs: [], name: 'RevocationRegistry__NotController', type: 'error' },
   { inputs: [], name: 'RevocationRegistry__RootUnchanged', type: 'error' },
   { inputs: [], name: 'ZkGate__InvalidProof', type: 'error' },
-  { inputs: [], name: 'ZkGate__InvalidVerifier', type: 'error' },
   { inputs: [], name: 'ZkGate__IssuerNotActive', type: 'error' },
   { inputs: [], name: 'ZkGate__IssuerNotInPolicy', type: 'error' },
   { inputs: [], name: 'ZkGate__IssuerSchemaNotAllowed', type: 'error' },
@@ -47,7 +44,13 @@ export const zkGateAbi = [
   { inputs: [], name: 'ZkGate__NullifierZero', type: 'error' },
   { inputs: [], name: 'ZkGate__PolicyDisabled', type: 'error' },
   { inputs: [], name: 'ZkGate__PolicyNotFound', type: 'error' },
+  { inputs: [], name: 'ZkGate__PrecompileFailed', type: 'error' },
   { inputs: [], name: 'ZkGate__ProofFromFuture', type: 'error' },
+  {
+    inputs: [{ internalType: 'uint256', name: 'index', type: 'uint256' }],
+    name: 'ZkGate__ProofNotInField',
+    type: 'error',
+  },
   { inputs: [], name: 'ZkGate__ProofTooOld', type: 'error' },
   { inputs: [], name: 'ZkGate__QueryHashMismatch', type: 'error' },
   { inputs: [], name: 'ZkGate__RootExpired', type: 'error' },
@@ -161,6 +164,13 @@ export const zkGateAbi = [
   },
   {
     inputs: [],
+    name: 'INLINE_SCHEMA_IDS',
+    outputs: [{ internalType: 'uint32', name: '', type: 'uint32' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
     name: 'MAX_CLOCK_SKEW',
     outputs: [{ internalType: 'uint256', name: '', type: 'uint256' }],
     stateMutability: 'view',
@@ -177,13 +187,6 @@ export const zkGateAbi = [
     inputs: [],
     name: 'MAX_POLICY_ISSUERS',
     outputs: [{ internalType: 'uint256', name: '', type: 'uint256' }],
-    stateMutability: 'view',
-    type: 'function',
-  },
-  {
-    inputs: [],
-    name: 'VERIFIER',
-    outputs: [{ internalType: 'contract IGroth16Verifier', name: '', type: 'address' }],
     stateMutability: 'view',
     type: 'function',
   },
@@ -318,6 +321,30 @@ export const zkGateAbi = [
     name: 'isTrustedFor',
     outputs: [{ internalType: 'bool', name: '', type: 'bool' }],
     stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      { internalType: 'uint256', name: 'policyId', type: 'uint256' },
+      { internalType: 'uint256', name: 'keyHash', type: 'uint256' },
+    ],
+    name: 'issuerPoint',
+    outputs: [
+      { internalType: 'uint256', name: 'x', type: 'uint256' },
+      { internalType: 'uint256', name: 'y', type: 'uint256' },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      { internalType: 'uint256', name: 'policyId', type: 'uint256' },
+      { internalType: 'uint256', name: 'keyHash', type: 'uint256' },
+      { internalType: 'uint256', name: 'queryHash', type: 'uint256' },
+    ],
+    name: 'issuerPointKey',
+    outputs: [{ internalType: 'bytes32', name: 'key', type: 'bytes32' }],
+    stateMutability: 'pure',
     type: 'function',
   },
   {
@@ -471,6 +498,19 @@ export const zkGateAbi = [
     name: 'transferOwnership',
     outputs: [],
     stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'verificationKey',
+    outputs: [
+      { internalType: 'uint256[2]', name: 'alpha', type: 'uint256[2]' },
+      { internalType: 'uint256[2][2]', name: 'beta', type: 'uint256[2][2]' },
+      { internalType: 'uint256[2][2]', name: 'gamma', type: 'uint256[2][2]' },
+      { internalType: 'uint256[2][2]', name: 'delta', type: 'uint256[2][2]' },
+      { internalType: 'uint256[2][8]', name: 'ic', type: 'uint256[2][8]' },
+    ],
+    stateMutability: 'pure',
     type: 'function',
   },
   {

@@ -1,16 +1,26 @@
 /**
  * Offline compilation of `contracts/src/*.sol` (and, for tests, `contracts/test/*.sol`) with the
- * pinned solc-js, plus the snarkjs-generated `Groth16Verifier` taken from a file path. The
- * standard-JSON output is cached in the gitignored `contracts/build/`, keyed by the hash of the
- * exact compiler input, so a second compile of unchanged sources does not even load solc.
+ * pinned solc-js, plus the snarkjs-generated `Groth16Verifier` taken from a file path, and the
+ * verification-key constants that ZkGate's inline verifier compiles in, generated from a snarkjs
+ * verification key (`verifier-key.ts`). The standard-JSON output is cached in the gitignored
+ * `contracts/build/`, keyed by the hash of the exact compiler input, so a second compile of
+ * unchanged sources does not even load solc.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Abi, Hex } from 'viem';
 import { ContractsError, ContractsErrorCode } from './errors.js';
 import { PUBLIC_SIGNAL_COUNT } from './signals.js';
+import {
+  PLACEHOLDER_VERIFICATION_KEY,
+  VERIFICATION_KEY_UNIT,
+  parseVerificationKey,
+  renderVerificationKeySource,
+  verificationKeyHash,
+  type VerificationKey,
+} from './verifier-key.js';
 
 /** Absolute path of the `contracts/` folder. */
 export const CONTRACTS_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -83,6 +93,13 @@ export type CompileParameters = {
    * our own contracts (enough for ABIs).
    */
   verifierSourcePath?: string | undefined;
+  /**
+   * The snarkjs verification key JSON that ZkGate's inline verifier compiles in (the zk core's
+   * `loadVerificationKey()`, or a test fixture's). Omit only for builds that need ABIs: the gate
+   * then gets an all-zero placeholder key, with which every `createPolicy` reverts
+   * (`PolicyRegistry__DegenerateIssuer`), so it can verify nothing.
+   */
+  verificationKey?: unknown;
   /** Also compile `contracts/test/*.sol` (test-only helper contracts). */
   includeTestContracts?: boolean | undefined;
   /** Cache folder; default `contracts/build`. */
@@ -95,6 +112,12 @@ export type CompileOutput = {
   readonly inputHash: Hex;
   /** sha256 of the verifier source, or undefined when none was given. */
   readonly verifierSourceSha256: Hex | undefined;
+  /** The key compiled into ZkGate, or undefined when the placeholder was used. */
+  readonly verificationKey: VerificationKey | undefined;
+  /** `verificationKeyHash()` of that key, or undefined for the placeholder. */
+  readonly verificationKeyHash: Hex | undefined;
+  /** Where the generated constants file was written (inspection only; it is compiled from memory). */
+  readonly verificationKeySourcePath: string;
   /** Artifacts by contract name (names are unique across our sources). */
   readonly contracts: Readonly<Record<string, ContractArtifact>>;
   /** Compiler warnings for our own sources (the generated verifier's are left out). */
@@ -141,6 +164,31 @@ export async function compileContracts(params: CompileParameters = {}): Promise<
   if (params.includeTestContracts) {
     Object.assign(sources, await readSolDir(join(CONTRACTS_DIR, 'test'), 'test'));
   }
+  let verificationKey: VerificationKey | undefined;
+  if (params.verificationKey !== undefined) {
+    try {
+      verificationKey = parseVerificationKey(params.verificationKey);
+    } catch (cause) {
+      throw new ContractsError(
+        ContractsErrorCode.verifierInvalid,
+        'The verification key is not a usable snarkjs Groth16 key.',
+        { details: cause instanceof Error ? cause.message : undefined, cause },
+      );
+    }
+  }
+  const keySource = renderVerificationKeySource(
+    verificationKey ?? PLACEHOLDER_VERIFICATION_KEY,
+    verificationKey
+      ? 'From a snarkjs verification_key.json.'
+      : 'PLACEHOLDER (no key given): every point is the identity; a gate built with it cannot create a policy.',
+  );
+  sources[VERIFICATION_KEY_UNIT] = keySource;
+  const verificationKeySourcePath = join(
+    buildDir,
+    'generated',
+    `VerificationKey-${sha256(keySource).slice(2, 18)}.sol`,
+  );
+  await writeAtomically(verificationKeySourcePath, keySource);
   // The generated verifier imports nothing and nothing imports it: it is compiled as its own
   // job, so our sources' cache survives a new verifier and a bad verifier fails fast.
   const jobs = [await compileCached(sources, buildDir)];
@@ -201,6 +249,9 @@ export async function compileContracts(params: CompileParameters = {}): Promise<
     compilerVersion: first?.compilerVersion ?? '',
     inputHash: sha256(jobs.map((job) => job.inputHash).join('\n')),
     verifierSourceSha256,
+    verificationKey,
+    verificationKeyHash: verificationKey ? verificationKeyHash(verificationKey) : undefined,
+    verificationKeySourcePath,
     contracts,
     warnings,
   };
@@ -229,12 +280,16 @@ async function compileCached(
     // No (valid) cache entry.
   }
   const job: CompileJob = { inputHash, ...(await runSolc(input)) };
-  await mkdir(buildDir, { recursive: true });
-  // Atomic: concurrent compiles never read a half-written file.
-  const tmp = `${cacheFile}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(job));
-  await rename(tmp, cacheFile);
+  await writeAtomically(cacheFile, JSON.stringify(job));
   return job;
+}
+
+/** Writes a file atomically: concurrent compiles never read a half-written file. */
+async function writeAtomically(file: string, content: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
 }
 
 async function runSolc(input: string): Promise<{ compilerVersion: string; output: SolcOutput }> {

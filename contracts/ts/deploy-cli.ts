@@ -1,21 +1,23 @@
 /**
  * Deploys the zkrep contracts and prints the deployment record.
  *
- *   npx tsx contracts/ts/deploy-cli.ts [--verifier <Groth16Verifier.sol>] [--owner <address>]
+ *   npx tsx contracts/ts/deploy-cli.ts [--verifier <Groth16Verifier.sol>]
+ *       [--verification-key <verification_key.json>] [--owner <address>]
  *       [--did-registry <address>] [--marketplace <policies.json>] [--deployments-dir <dir>]
  *
  * With RPC_URL and DEPLOYER_PRIVATE_KEY set: deploys to that chain (idempotently; the record goes
  * to contracts/deployments/<chainId>.json) and exits. Without RPC_URL: starts the embedded anvil,
  * deploys, prints the RPC URL, and keeps the chain running until Ctrl-C (a local dev chain).
  *
- * `--verifier` defaults to the zk core's generated verifier (circuits/build). `--marketplace`
+ * `--verifier` and `--verification-key` default to the zk core's generated verifier and locked
+ * verification key (circuits/build); they must be of the same setup. `--marketplace`
  * takes `{ "reputationPolicy": P, "agePolicy": P }` with P = { queryHash, schema, issuers[],
  * maxRootAge, maxProofAge, passLifetime } (field values as decimal strings).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { getAddress, type Address } from 'viem';
-import { verifierSolidityPath } from '#zk';
+import { loadVerificationKey, verifierSolidityPath } from '#zk';
 import { openChain } from './chain.js';
 import { createClients } from './clients.js';
 import { loadContractsConfig } from './config.js';
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       verifier: { type: 'string' },
+      'verification-key': { type: 'string' },
       owner: { type: 'string' },
       'did-registry': { type: 'string' },
       marketplace: { type: 'string' },
@@ -81,6 +84,9 @@ async function main(): Promise<void> {
       publicClient,
       walletClient,
       verifierSourcePath: values.verifier ?? verifierSolidityPath(),
+      verificationKey: values['verification-key']
+        ? (JSON.parse(await readFile(values['verification-key'], 'utf8')) as unknown)
+        : loadVerificationKey(),
       owner: values.owner ? getAddress(values.owner) : undefined,
       didRegistry: values['did-registry'] ? getAddress(values['did-registry']) : undefined,
       marketplace,

@@ -29,6 +29,13 @@ import {
 } from './compile.js';
 import { ethereumDidRegistryArtifact, knownDidRegistryAddress } from './did-registry.js';
 import { ContractsError, ContractsErrorCode } from './errors.js';
+import {
+  parseVerificationKey,
+  readVerificationKeyFromSolidity,
+  verificationKeyHash,
+  verificationKeysEqual,
+  type VerificationKey,
+} from './verifier-key.js';
 
 /** Default folder of deployment records. */
 export const DEFAULT_DEPLOYMENTS_DIR = join(CONTRACTS_DIR, 'deployments');
@@ -49,6 +56,11 @@ export type DeployParameters = {
   walletClient: WriteClient;
   /** Path of the snarkjs-generated Groth16Verifier source (from the zk core's build). */
   verifierSourcePath: string;
+  /**
+   * The snarkjs verification key JSON compiled into ZkGate (the zk core's `loadVerificationKey()`).
+   * It must be the key of the verifier at `verifierSourcePath`, constant for constant.
+   */
+  verificationKey: unknown;
   /** Final owner of the gate's issuer registry; if it differs from the deployer, a two-step
    *  transfer is started and this address must call `acceptOwnership()`. */
   owner?: Address | undefined;
@@ -59,7 +71,7 @@ export type DeployParameters = {
   marketplace?: { reputationPolicy: PolicyInput; agePolicy: PolicyInput } | undefined;
   /** Where to read/write `<chainId>.json`; `null` = neither read nor write a record. */
   deploymentsDir?: string | null | undefined;
-  /** Allow the TEST-ONLY fixture verifier (tests only). */
+  /** Allow the TEST-ONLY fixture verifier and its key (tests only). */
   allowTestVerifier?: boolean | undefined;
 };
 
@@ -81,6 +93,8 @@ export type Deployment = {
   readonly compilerVersion: string;
   readonly inputHash: Hex;
   readonly verifierSourceSha256: Hex;
+  /** `verificationKeyHash()` of the key compiled into ZkGate (= the verifier's key). */
+  readonly verificationKeyHash: Hex;
   readonly testVerifier: boolean;
   readonly contracts: {
     readonly groth16Verifier: DeployedContract;
@@ -164,6 +178,32 @@ export async function isDeploymentLive(
   return true;
 }
 
+/**
+ * Parses the key and checks it against the constants of the snarkjs verifier source; throws
+ * `verifier_invalid` on any difference.
+ */
+function keyMatchingVerifier(json: unknown, verifierSource: string): VerificationKey {
+  let key: VerificationKey;
+  let verifierKey: VerificationKey;
+  try {
+    key = parseVerificationKey(json);
+    verifierKey = readVerificationKeyFromSolidity(verifierSource, 'snarkjs');
+  } catch (cause) {
+    throw new ContractsError(ContractsErrorCode.verifierInvalid, 'Unusable verification key.', {
+      details: cause instanceof Error ? cause.message : undefined,
+      cause,
+    });
+  }
+  if (!verificationKeysEqual(key, verifierKey)) {
+    throw new ContractsError(
+      ContractsErrorCode.verifierInvalid,
+      "The verification key is not the verifier's key.",
+      { details: 'Pass the verification_key.json and Groth16Verifier.sol of the same setup.' },
+    );
+  }
+  return key;
+}
+
 /** Deploys (or reuses) the verifier, ZkGate, AuditAnchor, the DID registry and, optionally, the
  *  demo Marketplace with its two policies. */
 export async function deploy(params: DeployParameters): Promise<DeployReturnType> {
@@ -189,7 +229,13 @@ export async function deploy(params: DeployParameters): Promise<DeployReturnType
       { details: 'Pass the verifier generated from the real circuit (circuits/build).' },
     );
   }
-  const build = await compileContracts({ verifierSourcePath: params.verifierSourcePath });
+  // The gate verifies inline with the key compiled in: it must be the verifier's key, so that a
+  // test key can only come with the (refused) test verifier, and the two contracts agree.
+  const verificationKey = keyMatchingVerifier(params.verificationKey, verifierSource);
+  const build = await compileContracts({
+    verifierSourcePath: params.verifierSourcePath,
+    verificationKey: params.verificationKey,
+  });
   const artifact = (name: string): ContractArtifact => {
     const found = build.contracts[name];
     if (!found) throw new ContractsError(ContractsErrorCode.compileFailed, `No ${name}.`);
@@ -244,10 +290,16 @@ export async function deploy(params: DeployParameters): Promise<DeployReturnType
     const verifier = artifact('Groth16Verifier');
     const groth16Verifier = await deployOne('Groth16Verifier', verifier.abi, verifier.bytecode, []);
     const gate = artifact('ZkGate');
-    const zkGate = await deployOne('ZkGate', gate.abi, gate.bytecode, [
-      groth16Verifier.address,
-      deployer,
-    ]);
+    const zkGate = await deployOne('ZkGate', gate.abi, gate.bytecode, [deployer]);
+    const [alpha, beta, gamma, delta, ic] = await publicClient.readContract({
+      address: zkGate.address,
+      abi: zkGateAbi,
+      functionName: 'verificationKey',
+    });
+    const onChainKey: VerificationKey = { alpha, beta, gamma, delta, ic };
+    if (!verificationKeysEqual(onChainKey, verificationKey)) {
+      throw new Error('the deployed ZkGate does not carry the verification key');
+    }
     const anchor = artifact('AuditAnchor');
     const auditAnchor = await deployOne('AuditAnchor', anchor.abi, anchor.bytecode, []);
 
@@ -334,6 +386,7 @@ export async function deploy(params: DeployParameters): Promise<DeployReturnType
       compilerVersion: build.compilerVersion,
       inputHash: build.inputHash,
       verifierSourceSha256: build.verifierSourceSha256 ?? '0x',
+      verificationKeyHash: verificationKeyHash(verificationKey),
       testVerifier,
       contracts: { groth16Verifier, zkGate, auditAnchor, didRegistry, marketplace },
       policies,

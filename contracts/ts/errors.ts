@@ -64,6 +64,8 @@ export const GATE_ERROR_CODES = {
   ZkGate__RootUnknown: 'root_unknown',
   ZkGate__RootExpired: 'root_expired',
   ZkGate__NullifierReused: 'nullifier_reused',
+  ZkGate__ProofNotInField: 'bad_proof_encoding',
+  ZkGate__PrecompileFailed: 'precompile_failed',
   ZkGate__InvalidProof: 'proof_invalid',
 } as const;
 export type GateErrorName = keyof typeof GATE_ERROR_CODES;
@@ -86,6 +88,8 @@ export const GATE_ERROR_MESSAGES: Record<GateErrorName, string> = {
   ZkGate__RootUnknown: 'The revocation root was never published by this issuer.',
   ZkGate__RootExpired: 'The revocation root is too old.',
   ZkGate__NullifierReused: 'This credential is already bound to another account.',
+  ZkGate__ProofNotInField: 'A proof coordinate is not a canonical field element.',
+  ZkGate__PrecompileFailed: 'A BN254 precompile call failed (out of gas?); nothing was verified.',
   ZkGate__InvalidProof: 'The proof is invalid.',
 };
 

@@ -106,3 +106,14 @@ export type {
   SnarkjsProof,
   SolidityProof,
 } from './signals.js';
+export {
+  BASE_FIELD_SIZE,
+  PLACEHOLDER_VERIFICATION_KEY,
+  VERIFICATION_KEY_UNIT,
+  parseVerificationKey,
+  readVerificationKeyFromSolidity,
+  renderVerificationKeySource,
+  verificationKeyHash,
+  verificationKeysEqual,
+} from './verifier-key.js';
+export type { G1Point, G2Point, VerificationKey } from './verifier-key.js';
