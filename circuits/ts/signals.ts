@@ -19,10 +19,17 @@ export const PUBLIC_SIGNAL_NAMES = [
 export type PublicSignalName = (typeof PUBLIC_SIGNAL_NAMES)[number];
 export const PUBLIC_SIGNAL_COUNT = PUBLIC_SIGNAL_NAMES.length;
 
-/** Index of each public signal: `SIGNAL_INDEX.nullifier === 0`. */
-export const SIGNAL_INDEX = Object.fromEntries(PUBLIC_SIGNAL_NAMES.map((n, i) => [n, i])) as {
-  readonly [K in PublicSignalName]: number;
+type Names = typeof PUBLIC_SIGNAL_NAMES;
+/** name → its position as a literal type (so indexing a 7-tuple stays exact). */
+export type SignalIndex = {
+  readonly [
+    K in keyof Names as K extends `${number}` ? Names[K] : never
+  ]: K extends `${infer N extends number}` ? N : never;
 };
+/** Index of each public signal: `SIGNAL_INDEX.nullifier === 0`. */
+export const SIGNAL_INDEX = Object.fromEntries(
+  PUBLIC_SIGNAL_NAMES.map((n, i) => [n, i]),
+) as unknown as SignalIndex;
 
 export type PublicSignals = Record<PublicSignalName, bigint>;
 

@@ -6,26 +6,29 @@
  *
  * No field arithmetic here: scope and signal hash are keccak256 values shifted right by 8 bits.
  */
-import { encodeAbiParameters, keccak256, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
+import {
+  PUBLIC_SIGNAL_COUNT as ZK_PUBLIC_SIGNAL_COUNT,
+  SIGNAL_INDEX,
+  SNARK_FIELD_SIZE,
+  type PublicSignalName as ZkPublicSignalName,
+  gateScope,
+  gateSignalHash,
+  parsePublicSignals as zkParsePublicSignals,
+} from '#zk';
+
+// The layout, the field and the scope/signal-hash formulas are the zk core's (circuits/ts is the
+// one place for them); this module only adapts them to the contracts' ordered-tuple form.
 
 /** BN254 scalar field order r. */
-export const FIELD_SIZE =
-  21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export const FIELD_SIZE = SNARK_FIELD_SIZE;
 
 /** Number of public signals. */
-export const PUBLIC_SIGNAL_COUNT = 7;
+export const PUBLIC_SIGNAL_COUNT = ZK_PUBLIC_SIGNAL_COUNT;
 
 /** Position of each public signal (snarkjs order). */
-export const PublicSignalIndex = {
-  nullifier: 0,
-  issuerKeyHash: 1,
-  queryHash: 2,
-  revocationRoot: 3,
-  time: 4,
-  scope: 5,
-  signalHash: 6,
-} as const;
-export type PublicSignalName = keyof typeof PublicSignalIndex;
+export const PublicSignalIndex = SIGNAL_INDEX;
+export type PublicSignalName = ZkPublicSignalName;
 
 /** The public signals in verifier order. */
 export type PublicSignals = readonly [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
@@ -53,21 +56,11 @@ export function namePublicSignals(signals: PublicSignals): NamedPublicSignals {
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 /**
- * Parses snarkjs's `publicSignals` (decimal strings): exactly 7 canonical decimals, each < r.
- * Rejects "", " 1", "0x1", "-1", "1e3", "01" (SECURITY-CASES A04/A05).
+ * Parses snarkjs's `publicSignals` (decimal strings): exactly 7 canonical decimals, each < r
+ * (the zk core's strict parser; SECURITY-CASES A04/A05). Throws a ZkError otherwise.
  */
 export function parsePublicSignals(raw: readonly unknown[]): PublicSignals {
-  if (!Array.isArray(raw) || raw.length !== PUBLIC_SIGNAL_COUNT) {
-    throw new TypeError(`expected ${PUBLIC_SIGNAL_COUNT} public signals`);
-  }
-  return raw.map((value, i) => {
-    if (typeof value !== 'string' || !DECIMAL.test(value)) {
-      throw new TypeError(`public signal ${i} is not a canonical decimal string`);
-    }
-    const n = BigInt(value);
-    if (n >= FIELD_SIZE) throw new RangeError(`public signal ${i} is not < r`);
-    return n;
-  }) as unknown as PublicSignals;
+  return toPublicSignals(zkParsePublicSignals(raw));
 }
 
 /** Groth16 proof as the Solidity verifier takes it (`pB` pairs already swapped). */
@@ -113,11 +106,7 @@ export function computeScope(params: {
   gate: Address;
   policyId: bigint;
 }): bigint {
-  const encoded = encodeAbiParameters(
-    [{ type: 'uint256' }, { type: 'address' }, { type: 'uint256' }],
-    [BigInt(params.chainId), params.gate, params.policyId],
-  );
-  return BigInt(keccak256(encoded)) >> 8n;
+  return gateScope(params.chainId, params.gate, params.policyId);
 }
 
 /** Zero context: a plain pass, not bound to any action. */
@@ -125,9 +114,5 @@ export const NO_CONTEXT: Hex = `0x${'00'.repeat(32)}`;
 
 /** The signal hash the gate recomputes: `uint256(keccak256(abi.encode(account, context))) >> 8`. */
 export function computeSignalHash(params: { account: Address; context?: Hex | undefined }): bigint {
-  const encoded = encodeAbiParameters(
-    [{ type: 'address' }, { type: 'bytes32' }],
-    [params.account, params.context ?? NO_CONTEXT],
-  );
-  return BigInt(keccak256(encoded)) >> 8n;
+  return gateSignalHash(params.account, params.context ?? NO_CONTEXT);
 }
