@@ -194,15 +194,7 @@ export async function compileContracts(params: CompileParameters = {}): Promise<
   const jobs = [await compileCached(sources, buildDir)];
   let verifierSourceSha256: Hex | undefined;
   if (params.verifierSourcePath !== undefined) {
-    let verifierSource: string;
-    try {
-      verifierSource = await readFile(params.verifierSourcePath, 'utf8');
-    } catch (cause) {
-      throw new ContractsError(ContractsErrorCode.verifierInvalid, 'Cannot read the verifier.', {
-        details: `path: ${params.verifierSourcePath}`,
-        cause,
-      });
-    }
+    const verifierSource = await readVerifierSource(params.verifierSourcePath);
     verifierSourceSha256 = sha256(verifierSource);
     jobs.push(await compileCached({ [VERIFIER_UNIT]: verifierSource }, buildDir));
   }
@@ -323,5 +315,17 @@ function checkVerifier(contracts: Record<string, ContractArtifact>): void {
       'The verifier source does not define the expected Groth16Verifier.',
       { details: `expected contract Groth16Verifier with ${expected} returns (bool)` },
     );
+  }
+}
+
+/** Reads a generated verifier's Solidity source; `verifier_invalid` when it cannot be read. */
+export async function readVerifierSource(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ContractsError(ContractsErrorCode.verifierInvalid, 'Cannot read the verifier.', {
+      details: `path: ${path}`,
+      cause,
+    });
   }
 }

@@ -25,6 +25,7 @@ import {
   CONTRACTS_DIR,
   TEST_VERIFIER_MARKER,
   compileContracts,
+  readVerifierSource,
   type ContractArtifact,
 } from './compile.js';
 import { ethereumDidRegistryArtifact, knownDidRegistryAddress } from './did-registry.js';
@@ -212,15 +213,7 @@ export async function deploy(params: DeployParameters): Promise<DeployReturnType
   const deployer = getAddress(walletClient.account.address);
   const owner = getAddress(params.owner ?? deployer);
 
-  let verifierSource: string;
-  try {
-    verifierSource = await readFile(params.verifierSourcePath, 'utf8');
-  } catch (cause) {
-    throw new ContractsError(ContractsErrorCode.verifierInvalid, 'Cannot read the verifier.', {
-      details: `path: ${params.verifierSourcePath}`,
-      cause,
-    });
-  }
+  const verifierSource = await readVerifierSource(params.verifierSourcePath);
   const testVerifier = verifierSource.includes(TEST_VERIFIER_MARKER);
   if (testVerifier && !params.allowTestVerifier) {
     throw new ContractsError(
