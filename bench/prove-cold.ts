@@ -1,10 +1,20 @@
-/** Times the first proof of a fresh process (curve and worker start-up included). argv: <input.json> */
+/**
+ * Times the first witness, proof and verification of a fresh process (module loading, wasm
+ * instantiation, curve and worker start-up included). argv: <input.json>
+ */
 import { readFileSync } from 'node:fs';
-import { type CircuitInput, prove, shutdownZk } from '#zk';
+import { type CircuitInput, calculateWitness, proveFromWitness, shutdownZk, verify } from '#zk';
 
 const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as CircuitInput;
-const t = performance.now();
-await prove(input);
-const ms = performance.now() - t;
+let t = performance.now();
+const wtns = await calculateWitness(input);
+const coldWitnessMs = performance.now() - t;
+t = performance.now();
+const { proof, publicSignals } = await proveFromWitness(wtns);
+const coldProveMs = performance.now() - t + coldWitnessMs;
+t = performance.now();
+const res = await verify(proof, publicSignals);
+const coldVerifyMs = performance.now() - t;
 await shutdownZk();
-console.log(JSON.stringify({ coldProveMs: ms }));
+if (!res.verified) throw new Error('cold proof did not verify');
+console.log(JSON.stringify({ coldWitnessMs, coldProveMs, coldVerifyMs }));
