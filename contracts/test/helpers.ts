@@ -123,6 +123,24 @@ export async function snapshot(env: TestEnv): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * Registers the per-file lifecycle of a chain test: close the environment after all tests, and
+ * run every test on a snapshot that is reverted afterwards (so tests cannot leak state).
+ */
+export function isolateTests(getEnv: () => TestEnv | undefined): void {
+  let restore: (() => Promise<void>) | undefined;
+  afterAll(async () => {
+    await getEnv()?.close();
+  });
+  beforeEach(async () => {
+    restore = await snapshot(getEnv()!);
+  });
+  afterEach(async () => {
+    await restore?.();
+    restore = undefined;
+  });
+}
+
 /** Block time of the latest block. */
 export async function latestTime(env: TestEnv): Promise<bigint> {
   return (await env.publicClient.getBlock()).timestamp;

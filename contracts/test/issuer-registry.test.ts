@@ -11,12 +11,11 @@ import {
   expectSuccess,
   sendTx,
   setupTestEnv,
-  snapshot,
+  isolateTests,
   type TestEnv,
 } from './helpers.js';
 
 let env: TestEnv;
-let restore: () => Promise<void>;
 let owner: Address;
 let stranger: Address;
 const KEY = 0x1234n;
@@ -40,15 +39,7 @@ beforeAll(async () => {
   owner = env.accounts[0] as Address;
   stranger = env.accounts[7] as Address;
 });
-afterAll(async () => {
-  await env?.close();
-});
-beforeEach(async () => {
-  restore = await snapshot(env);
-});
-afterEach(async () => {
-  await restore();
-});
+isolateTests(() => env);
 
 describe('ownership (K10)', () => {
   it('starts with the deployer as owner and no pending owner', async () => {

@@ -18,12 +18,11 @@ import {
   latestTime,
   sendTx,
   setupTestEnv,
-  snapshot,
+  isolateTests,
   type TestEnv,
 } from './helpers.js';
 
 let env: TestEnv;
-let restore: () => Promise<void>;
 const KEY = 0xa11cen;
 const OTHER = 0xb0bn;
 /** The controller of KEY is dev account 1; of OTHER, account 2. */
@@ -54,15 +53,7 @@ beforeAll(async () => {
     });
   }
 });
-afterAll(async () => {
-  await env?.close();
-});
-beforeEach(async () => {
-  restore = await snapshot(env);
-});
-afterEach(async () => {
-  await restore();
-});
+isolateTests(() => env);
 
 describe('who may publish', () => {
   it("only the issuer's controller; not the owner, not another issuer's controller", async () => {

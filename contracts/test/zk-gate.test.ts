@@ -35,7 +35,7 @@ import {
   scopeFor,
   sendTx,
   setupTestEnv,
-  snapshot,
+  isolateTests,
   verifyArgs,
   withSignal,
   type PolicyFixture,
@@ -59,7 +59,6 @@ let policy: PolicyFixture;
 let otherPolicy: PolicyFixture;
 let issuerA: bigint;
 let issuerB: bigint;
-let restore: () => Promise<void>;
 
 async function makePolicy(overrides: Partial<PolicyInput> = {}): Promise<PolicyFixture> {
   const input: PolicyInput = {
@@ -160,16 +159,7 @@ beforeAll(async () => {
   expect(owner).toBe(env.deployment.deployer);
 });
 
-afterAll(async () => {
-  await env?.close();
-});
-
-beforeEach(async () => {
-  restore = await snapshot(env);
-});
-afterEach(async () => {
-  await restore();
-});
+isolateTests(() => env);
 
 describe('policy registry', () => {
   const valid = (): PolicyInput => ({
