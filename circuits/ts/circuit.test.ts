@@ -14,6 +14,7 @@ import {
   NOW,
   requestFor,
 } from '../../test/fixtures/credentials.js';
+import { buildBabyjub } from 'circomlibjs';
 import { compileCircuit } from './build.js';
 import {
   type CircuitInput,
@@ -42,6 +43,15 @@ const lineOf = (src: string[], text: string): number => {
   if (i < 0) throw new Error(`not in source: ${text}`);
   return i + 1;
 };
+const EDDSA_SRC = readFileSync(
+  'node_modules/circomlib/circuits/eddsaposeidon.circom',
+  'utf8',
+).split('\n');
+/** A failure inside circomlib's EdDSAPoseidonVerifier at the line containing `text`. */
+const inEddsa = (text: string): RegExp =>
+  new RegExp(
+    `EdDSAPoseidonVerifier line ${lineOf(EDDSA_SRC, text)} < CredentialQuery line \\d+\\)`,
+  );
 const at = (text: string): RegExp => new RegExp(`CredentialQuery line ${lineOf(SRC, text)}\\)`);
 const inRevocation = (text: string): RegExp =>
   new RegExp(`NotRevoked line ${lineOf(REV_SRC, text)} < CredentialQuery line \\d+\\)`);
@@ -171,8 +181,24 @@ describe('CredentialQuery: each check fails alone', () => {
 
   it('C10: S + l (same point, non-canonical scalar) fails the S < l check', async () => {
     const input = { ...good, sigS: String(BigInt(good.sigS as string) + SUBGROUP_ORDER) };
-    expect(await run(input)).toMatch(/EdDSAPoseidonVerifier line \d+/);
-    expect(await run(input)).not.toMatch(/ForceEqualIfEnabled/);
+    expect(await run(input)).toMatch(inEddsa('compConstant.out*enabled === 0'));
+  });
+
+  it('a low-order issuer key (8·A = O, which would accept any message) fails the A ≠ O check', async () => {
+    // With A of order 2, S·B8 = R8 + 8·h·A = R8 holds for R8 = S·B8 and ANY message: only the
+    // circuit's "8·A is not the identity" check stands between this and a forged credential.
+    const babyJub = await buildBabyjub();
+    const S = 123456789n;
+    const R8 = babyJub.mulPointEscalar(babyJub.Base8, S).map((c) => babyJub.F.toObject(c));
+    const input = {
+      ...good,
+      issuerAx: '0',
+      issuerAy: String(SNARK_FIELD_SIZE - 1n), // (0, −1): the point of order 2
+      sigS: String(S),
+      sigR8x: String(R8[0]),
+      sigR8y: String(R8[1]),
+    };
+    expect(await run(input)).toMatch(inEddsa('isZero.out*enabled === 0'));
   });
 
   it('a credential issued in the future fails issuedAt ≤ time', async () => {

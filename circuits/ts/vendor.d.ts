@@ -23,6 +23,7 @@ declare module 'circomlibjs' {
     verifyPoseidon(msg: unknown, sig: { R8: unknown[]; S: bigint }, A: unknown[]): boolean;
   }
   export function buildEddsa(): Promise<Eddsa>;
+  export function buildBabyjub(): Promise<BabyJub & { Base8: unknown[] }>;
 }
 
 declare module 'snarkjs' {
