@@ -274,3 +274,20 @@ export function withSignal(proof: GateProof, index: number, value: bigint): Gate
 }
 
 export { reentrantSellerAbi, zkGateAbi };
+
+/** The proof with coordinate `index` (A.x, A.y, B00, B01, B10, B11, C.x, C.y) replaced. */
+export function withCoordinate(proof: GateProof, index: number, value: bigint): GateProof {
+  const w = [...proof.proof.a, ...proof.proof.b.flat(), ...proof.proof.c];
+  w[index] = value;
+  return {
+    ...proof,
+    proof: {
+      a: [w[0]!, w[1]!],
+      b: [
+        [w[2]!, w[3]!],
+        [w[4]!, w[5]!],
+      ],
+      c: [w[6]!, w[7]!],
+    },
+  };
+}

@@ -11,10 +11,9 @@ import { zkGateAbi } from '../ts/abi.js';
 import { startAnvil } from '../ts/chain.js';
 import { createClients } from '../ts/clients.js';
 import { deploy } from '../ts/deploy.js';
-import { publishRevocationRoot, registerIssuer } from '../ts/registry.js';
 import { createZkCoreProofSource } from './fixture/zk-core-source.js';
 import { latestTime, proveFor, scopeFor, sendTx, verifyArgs, type TestEnv } from './helpers.js';
-import { marketplacePolicies } from './world.js';
+import { marketplacePolicies, trustIssuerA } from './world.js';
 
 type StructLog = { op: string; gas: number; gasCost: number; depth: number; stack?: string[] };
 
@@ -48,23 +47,7 @@ try {
     gate: deployment.contracts.zkGate.address,
     extraAbis: [],
   } as unknown as TestEnv;
-  const world = proofs.world;
-  await registerIssuer({
-    publicClient,
-    walletClient: wallet(0),
-    gate: env.gate,
-    keyHash: world.issuers[0],
-    did: 'did:ethr:0x7a69:0x02aa',
-    controller: accounts[1]!,
-    schemas: [...world.schemas],
-  });
-  await publishRevocationRoot({
-    publicClient,
-    walletClient: wallet(1),
-    gate: env.gate,
-    issuerKeyHash: world.issuers[0],
-    root: world.roots[0],
-  });
+  await trustIssuerA(env);
   const policyId = BigInt(deployment.policies!.age);
   const policy = { policyId, scope: scopeFor(env, policyId), policy: policies.agePolicy };
   const at = (await latestTime(env)) + 10n;

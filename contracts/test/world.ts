@@ -43,25 +43,38 @@ export function marketplacePolicies(world: ProofWorld): {
   };
 }
 
-/** Registers issuer A (controller: dev account 1) and publishes its first root. */
-export async function trustIssuerA(env: TestEnv): Promise<void> {
+/**
+ * Registers test issuer `index` of the proof world (A = 0, B = 1; controller: dev account
+ * index + 1; owner: dev account 0) for `schemas` (default: all) and publishes root 0 for it.
+ */
+export async function trustIssuer(
+  env: TestEnv,
+  index: 0 | 1,
+  opts: { schemas?: readonly bigint[] } = {},
+): Promise<void> {
   const world = env.proofs.world;
+  const keyHash = world.issuers[index];
   await registerIssuer({
     publicClient: env.publicClient,
     walletClient: env.wallet(0),
     gate: env.gate,
-    keyHash: world.issuers[0],
-    did: 'did:ethr:0x7a69:0x02aa',
-    controller: env.accounts[1] as Address,
-    schemas: [...world.schemas],
+    keyHash,
+    did: `did:ethr:0x7a69:0x02${index === 0 ? 'aa' : 'bb'}`,
+    controller: env.accounts[index + 1] as Address,
+    schemas: [...(opts.schemas ?? world.schemas)],
   });
   await publishRevocationRoot({
     publicClient: env.publicClient,
-    walletClient: env.wallet(1),
+    walletClient: env.wallet(index + 1),
     gate: env.gate,
-    issuerKeyHash: world.issuers[0],
+    issuerKeyHash: keyHash,
     root: world.roots[0],
   });
+}
+
+/** Registers issuer A for both test schemas and publishes its first root. */
+export async function trustIssuerA(env: TestEnv): Promise<void> {
+  await trustIssuer(env, 0);
 }
 
 /** The deployed marketplace policies as fixtures. */

@@ -10,12 +10,12 @@ import { loadVerificationKey } from '#zk';
 import { parseEventLogs, type Address, type Hex } from 'viem';
 import { groth16VerifierAbi, zkGateAbi } from '../ts/abi.js';
 import { createPolicy, getPass, hasValidPass } from '../ts/gate.js';
-import { publishRevocationRoot, registerIssuer } from '../ts/registry.js';
 import { FIELD_SIZE, PublicSignalIndex, computeScope, computeSignalHash } from '../ts/signals.js';
 import { parseVerificationKey, verificationKeysEqual } from '../ts/verifier-key.js';
 import { Q, R, g1Add, g1Mul, g2Add, g2Mul } from './bn254.js';
 import type { GateProof } from './fixture/proof-source.js';
 import { createZkCoreProofSource } from './fixture/zk-core-source.js';
+import { trustIssuer } from './world.js';
 import {
   expectRevert,
   expectSuccess,
@@ -28,6 +28,7 @@ import {
   withSignal,
   type PolicyFixture,
   type TestEnv,
+  withCoordinate,
 } from './helpers.js';
 
 let env: TestEnv;
@@ -57,45 +58,13 @@ const submit = (
     { timestamp: at },
   );
 
-/** The proof with coordinate `index` (A.x, A.y, B00, B01, B10, B11, C.x, C.y) replaced. */
-function withCoordinate(proof: GateProof, index: number, value: bigint): GateProof {
-  const w = [...proof.proof.a, ...proof.proof.b.flat(), ...proof.proof.c];
-  w[index] = value;
-  return {
-    ...proof,
-    proof: {
-      a: [w[0]!, w[1]!],
-      b: [
-        [w[2]!, w[3]!],
-        [w[4]!, w[5]!],
-      ],
-      c: [w[6]!, w[7]!],
-    },
-  };
-}
-
 beforeAll(async () => {
   env = await setupTestEnv({ source: createZkCoreProofSource });
   expect(env.deployment.testVerifier).toBe(false);
   alice = env.accounts[3] as Address;
   bob = env.accounts[4] as Address;
   const world = env.proofs.world;
-  await registerIssuer({
-    publicClient: env.publicClient,
-    walletClient: env.wallet(0),
-    gate: env.gate,
-    keyHash: world.issuers[0],
-    did: 'did:ethr:0x7a69:0x02aa',
-    controller: env.accounts[1] as Address,
-    schemas: [world.schemas[0]],
-  });
-  await publishRevocationRoot({
-    publicClient: env.publicClient,
-    walletClient: env.wallet(1),
-    gate: env.gate,
-    issuerKeyHash: world.issuers[0],
-    root: world.roots[0],
-  });
+  await trustIssuer(env, 0, { schemas: [world.schemas[0]] });
   const input = {
     queryHash: world.queries[0],
     schema: world.schemas[0],
@@ -271,22 +240,7 @@ describe('the Groth16 binding of every public signal (real circuit, inline verif
   it('the precomputed signals: another trusted issuer (P of that issuer), another query hash (no P)', async () => {
     const restore = await snapshot(env);
     const world = env.proofs.world;
-    await registerIssuer({
-      publicClient: env.publicClient,
-      walletClient: env.wallet(0),
-      gate: env.gate,
-      keyHash: world.issuers[1],
-      did: 'did:ethr:0x7a69:0x02bb',
-      controller: env.accounts[2] as Address,
-      schemas: [world.schemas[0]],
-    });
-    await publishRevocationRoot({
-      publicClient: env.publicClient,
-      walletClient: env.wallet(2),
-      gate: env.gate,
-      issuerKeyHash: world.issuers[1],
-      root: world.roots[0],
-    });
+    await trustIssuer(env, 1, { schemas: [world.schemas[0]] });
     const input = { ...policy.policy, issuers: [world.issuers[0], world.issuers[1]] };
     const both = await createPolicy({
       publicClient: env.publicClient,

@@ -21,11 +21,11 @@ import {
 import { zkGateAbi } from '../ts/abi.js';
 import { compileContracts } from '../ts/compile.js';
 import { createPolicy, getPass, hasValidPass, verifyOnChain } from '../ts/gate.js';
-import { publishRevocationRoot, registerIssuer } from '../ts/registry.js';
 import { FIELD_SIZE, PublicSignalIndex, computeScope } from '../ts/signals.js';
 import { parseVerificationKey, type VerificationKey } from '../ts/verifier-key.js';
 import type { PolicyInput } from '../ts/deploy.js';
 import { Q, g1Add, g1Mul } from './bn254.js';
+import { trustIssuer } from './world.js';
 import type { GateProof } from './fixture/proof-source.js';
 import {
   expectRevert,
@@ -40,6 +40,7 @@ import {
   withSignal,
   type PolicyFixture,
   type TestEnv,
+  withCoordinate,
 } from './helpers.js';
 
 const HOUR = 3600;
@@ -50,7 +51,6 @@ const SKEW = 300n;
 
 let env: TestEnv;
 let owner: Address;
-let controllerA: Address;
 let alice: Address;
 let bob: Address;
 /** Policy trusting issuer A only, schema 0, query 0. */
@@ -122,38 +122,12 @@ function precomputedPoint(
 
 beforeAll(async () => {
   env = await setupTestEnv();
-  [owner, controllerA] = env.accounts as [Address, Address];
+  owner = env.accounts[0] as Address;
   alice = env.accounts[3] as Address;
   bob = env.accounts[4] as Address;
-  const controllerB = env.accounts[2] as Address;
   [issuerA, issuerB] = env.proofs.world.issuers;
-  const base = { publicClient: env.publicClient, walletClient: env.wallet(0), gate: env.gate };
-  await registerIssuer({
-    ...base,
-    keyHash: issuerA,
-    did: 'did:ethr:0x7a69:0x02aa',
-    controller: controllerA,
-    schemas: [...env.proofs.world.schemas],
-  });
-  await registerIssuer({
-    ...base,
-    keyHash: issuerB,
-    did: 'did:ethr:0x7a69:0x02bb',
-    controller: controllerB,
-    schemas: [...env.proofs.world.schemas],
-  });
-  for (const [keyHash, wallet] of [
-    [issuerA, env.wallet(1)],
-    [issuerB, env.wallet(2)],
-  ] as const) {
-    await publishRevocationRoot({
-      publicClient: env.publicClient,
-      walletClient: wallet,
-      gate: env.gate,
-      issuerKeyHash: keyHash,
-      root: env.proofs.world.roots[0],
-    });
-  }
+  await trustIssuer(env, 0);
+  await trustIssuer(env, 1);
   policy = await makePolicy();
   otherPolicy = await makePolicy();
   expect(owner).toBe(env.deployment.deployer);
@@ -796,18 +770,7 @@ describe('verify: each check failing alone', () => {
     const at = (await latestTime(env)) + 10n;
     const good = await aliceProof(at);
     const words = [...good.proof.a, ...good.proof.b.flat(), ...good.proof.c];
-    words[index] = words[index]! + Q;
-    const tampered: GateProof = {
-      ...good,
-      proof: {
-        a: [words[0]!, words[1]!],
-        b: [
-          [words[2]!, words[3]!],
-          [words[4]!, words[5]!],
-        ],
-        c: [words[6]!, words[7]!],
-      },
-    };
+    const tampered = withCoordinate(good, index, words[index]! + Q);
     expectRevert(await submit(tampered, { at }), 'ZkGate__ProofNotInField', [BigInt(index)]);
     expectSuccess(await submit(good, { at: at + 1n }));
   });
