@@ -3,6 +3,7 @@
  * on a proof's public signals outside the circuit. The circuit proves relations; only these
  * checks tie them to this verifier, this policy, a trusted issuer and the present.
  */
+import type { ErrorCode } from './errors.js';
 import type { PublicSignals } from './signals.js';
 
 export const SIGNAL_CHECK = {
@@ -11,10 +12,10 @@ export const SIGNAL_CHECK = {
   queryMismatch: 'query_mismatch',
   issuerUntrusted: 'issuer_untrusted',
   rootUnknown: 'root_unknown',
-  proofInFuture: 'proof_in_future',
+  proofFromFuture: 'proof_from_future',
   proofTooOld: 'proof_too_old',
   signalMismatch: 'signal_mismatch',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type SignalCheckCode = (typeof SIGNAL_CHECK)[keyof typeof SIGNAL_CHECK];
 
 export type SignalCheckResult =
@@ -60,7 +61,7 @@ export function checkPublicSignals(s: PublicSignals, e: SignalExpectations): Sig
     return fail(SIGNAL_CHECK.rootUnknown, 'revocation root is not a current root of the issuer');
   }
   if (s.time > e.now + (e.maxFutureSkew ?? 300n))
-    return fail(SIGNAL_CHECK.proofInFuture, 'proof time is in the future');
+    return fail(SIGNAL_CHECK.proofFromFuture, 'proof time is in the future');
   if (s.time + e.maxProofAge < e.now) return fail(SIGNAL_CHECK.proofTooOld, 'proof is too old');
   return { ok: true };
 }

@@ -2,7 +2,16 @@
  * zkrep zk core: the one public API of circuits/ts. Every other component imports from
  * here (alias `#zk`); nothing else does field arithmetic or imports circomlibjs/snarkjs.
  */
-export { ZK_ERROR, ZkError, type ZkErrorCode } from './errors.js';
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  isErrorCode,
+  httpStatusOf,
+  ZkrepError,
+  ZK_ERROR,
+  ZkError,
+  type ZkErrorCode,
+} from './errors.js';
 export {
   SNARK_FIELD_SIZE,
   BASE_FIELD_SIZE,

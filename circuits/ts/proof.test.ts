@@ -224,7 +224,7 @@ describe('checks outside the circuit (each failing alone)', () => {
       (e) => ({ ...e, rootAccepted: () => false }),
       'root_unknown',
     ],
-    ['K15 proof time more than 5 min ahead', (e) => ({ ...e, now: NOW - 301n }), 'proof_in_future'],
+    ['K15 proof time more than 5 min ahead', (e) => ({ ...e, now: NOW - 301n }), 'proof_from_future'],
     ['K15 proof older than the maximum age', (e) => ({ ...e, now: NOW + 601n }), 'proof_too_old'],
   ];
   it.each(cases)('%s', (_label, change, code) => {
