@@ -22,7 +22,7 @@ try {
   const signature = zk.signMessage(issuerKey, zk.claimHash(claim));
   const query: zk.Query = {
     schema,
-    predicates: [{ slot: 0, op: zk.Op.elapsedGte, value: zk.yearsInSeconds(18) }],
+    predicates: [{ slot: 0, op: zk.Op.ageAtLeast, value: 18n }],
   };
   const t0 = performance.now();
   const input = zk.buildWitnessInput({

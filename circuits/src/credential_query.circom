@@ -16,9 +16,9 @@ include "revocation.circom";
  *      and issuerKeyHash = Poseidon(Ax, Ay);
  *   2. the holder knows secret < l (BabyJubJub subgroup order) with
  *      holderCommitment = Poseidon(secret);
- *   3. issuedAt <= time < expiresAt (all three range-checked to 40 bits);
+ *   3. time = date * 2^40 + unix (67 bits); issuedAt <= unix < expiresAt (all 40 bits);
  *   4. credentialId < 2^depth is not revoked under revocationRoot;
- *   5. every predicate (slot, op, value) holds, and
+ *   5. every predicate (slot, op, value) holds (dates compared with `date`), and
  *      queryHash = Poseidon(schema, slot_0, op_0, value_0, ..., slot_{n-1}, op_{n-1}, value_{n-1});
  *   6. nullifier = Poseidon(secret, scope);
  *   7. signalHash is bound to the proof (squared below).
@@ -30,19 +30,19 @@ include "revocation.circom";
  *   - issuerKeyHash is a trusted, active issuer allowed for this schema;
  *   - revocationRoot is that issuer's current root, or a recent one per policy;
  *   - queryHash equals the policy's stored query hash (this pins schema and predicates);
- *   - time is close to the verifier's clock (not in the future, not too old);
+ *   - time: `date` is the UTC calendar date (YYYYMMDD) of `unix`, which is close to the
+ *     verifier's clock (not too old, not in the future, `date` not after the verifier's date);
  *   - scope is the verifier's own scope (recomputed, never taken from the prover);
  *   - signalHash commits to the request (challenge, consent receipt, account/msg.sender);
  *   - nullifier != 0 and fresh for the scope, or bound to the same account;
  *   - every public signal is a canonical field element (< r).
  */
 template CredentialQuery(nAttrs, nPredicates, depth) {
-    // 2^40 s is year 36812: ample for unix times, and small enough for 65-bit comparators.
+    // 2^40 s is year 36812: ample for unix times.
     var TIME_BITS = 40;
+    // Dates are YYYYMMDD integers <= 99991231 < 2^27.
+    var DATE_BITS = 27;
     var VALUE_BITS = 64;
-    // Seconds from 1800-01-01T00:00:00Z to the unix epoch: dates are encoded from 1800
-    // so that birth dates before 1970 stay non-negative.
-    var DATE_OFFSET = 5364662400;
     // BabyJubJub prime subgroup order l.
     var SUBGROUP_ORDER = 2736030358979909402780800718157159386076813972158567259200215660948447373041;
 
@@ -103,13 +103,17 @@ template CredentialQuery(nAttrs, nPredicates, depth) {
 
     issuerKeyHash <== Poseidon(2)([issuerAx, issuerAy]);
 
-    // 3. validity window; each compared value has its own range check (C01/C04/C05)
-    _ <== Num2Bits(TIME_BITS)(time);
+    // 3. the public time packs the UTC date above the unix seconds; the bit decomposition is
+    //    unique (67 < 254 bits), so both parts are range-checked and cannot alias (C04).
+    signal unixTime, today;
+    (unixTime, today) <== UnpackTime(TIME_BITS, DATE_BITS)(time);
+
+    //    validity window; each compared value has its own range check (C01/C04/C05)
     _ <== Num2Bits(TIME_BITS)(issuedAt);
     _ <== Num2Bits(TIME_BITS)(expiresAt);
-    signal notFuture <== LessEqThan(TIME_BITS)([issuedAt, time]);
+    signal notFuture <== LessEqThan(TIME_BITS)([issuedAt, unixTime]);
     notFuture === 1;
-    signal notExpired <== LessThan(TIME_BITS)([time, expiresAt]);
+    signal notExpired <== LessThan(TIME_BITS)([unixTime, expiresAt]);
     notExpired === 1;
 
     // 4. not revoked (credentialId < 2^depth is enforced by the path decomposition)
@@ -123,12 +127,12 @@ template CredentialQuery(nAttrs, nPredicates, depth) {
     component query = Poseidon(1 + 3 * nPredicates);
     query.inputs[0] <== schema;
     for (var p = 0; p < nPredicates; p++) {
-        preds[p] = Predicate(nAttrs, VALUE_BITS, DATE_OFFSET);
+        preds[p] = Predicate(nAttrs, VALUE_BITS, DATE_BITS);
         preds[p].attrs <== attrs;
         preds[p].slot <== predSlot[p];
         preds[p].op <== predOp[p];
         preds[p].value <== predValue[p];
-        preds[p].time <== time;
+        preds[p].today <== today;
         query.inputs[1 + 3 * p] <== predSlot[p];
         query.inputs[2 + 3 * p] <== predOp[p];
         query.inputs[3 + 3 * p] <== predValue[p];

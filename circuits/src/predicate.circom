@@ -26,29 +26,62 @@ template OneHot(n) {
 }
 
 /*
- * Predicate(nAttrs, valueBits, timeOffset): one query predicate over one attribute slot.
+ * UnpackTime(timeBits, dateBits): splits the public proof time.
  *
- * Proves:  the predicate (slot, op, value) holds for attrs[slot] at time `time`:
- *            op 0  unused     always true
- *            op 1  >=         attrs[slot] >= value
- *            op 2  <=         attrs[slot] <= value
- *            op 3  ==         attrs[slot] == value
- *            op 4  !=         attrs[slot] != value
- *            op 5  elapsed>=  (time + timeOffset) - attrs[slot] >= value
- *                             (attribute is a date encoded as seconds since 1800-01-01,
- *                              `time` is unix seconds; see docs/protocol.md)
+ * Proves:  time = today * 2^timeBits + unix with unix < 2^timeBits and today < 2^dateBits.
+ *          The decomposition is unique (timeBits + dateBits < 254), so neither part can alias.
+ * Inputs:  time (the public signal).
+ * Outputs: unix (seconds), today (the UTC date as YYYYMMDD, as the prover claims it).
+ * Caller:  every verifier must check today == the UTC date of unix (ZkGate, checkPublicSignals).
+ */
+template UnpackTime(timeBits, dateBits) {
+    signal input time;
+    signal output unix;
+    signal output today;
+
+    signal bits[timeBits + dateBits] <== Num2Bits(timeBits + dateBits)(time);
+    var unixAcc = 0;
+    for (var i = 0; i < timeBits; i++) {
+        unixAcc += bits[i] * (1 << i);
+    }
+    var dateAcc = 0;
+    for (var i = 0; i < dateBits; i++) {
+        dateAcc += bits[timeBits + i] * (1 << i);
+    }
+    unix <== unixAcc;
+    today <== dateAcc;
+}
+
+/*
+ * Predicate(nAttrs, valueBits, dateBits): one query predicate over one attribute slot.
+ *
+ * Proves:  the predicate (slot, op, value) holds for attrs[slot] on the date `today`:
+ *            op 0  unused       always true
+ *            op 1  >=           attrs[slot] >= value
+ *            op 2  <=           attrs[slot] <= value
+ *            op 3  ==           attrs[slot] == value
+ *            op 4  !=           attrs[slot] != value
+ *            op 5  ageAtLeast   attrs[slot] + value * 10000 <= today
+ *                               (dates are YYYYMMDD integers, so adding value * 10000 is
+ *                                exactly `value` calendar years; see docs/protocol.md)
  *          The selected attribute and `value` are range-checked to valueBits bits
  *          (also for `unused`, so the canonical unused predicate is (0, 0, 0)).
- * Inputs:  attrs[nAttrs], slot, op, value (private), time (already range-checked by caller).
+ * Inputs:  attrs[nAttrs], slot, op, value (private), today (already range-checked by caller).
  * Outputs: none; an unsatisfied predicate makes the constraints unsatisfiable.
- * Caller:  must range-check `time` to timeBits with time + timeOffset < 2^(valueBits+1).
+ * Caller:  must range-check `today` to dateBits bits, dateBits <= valueBits.
  */
-template Predicate(nAttrs, valueBits, timeOffset) {
+template Predicate(nAttrs, valueBits, dateBits) {
+    // attr + value * 10000 < 2^valueBits + 10000 * 2^valueBits < 2^(valueBits + 14): the
+    // comparator width keeps every operand of every operator below 2^cmpBits.
+    var cmpBits = valueBits + 14;
+    assert(dateBits <= valueBits);
+    assert(cmpBits <= 252);
+
     signal input attrs[nAttrs];
     signal input slot;
     signal input op;
     signal input value;
-    signal input time;
+    signal input today;
 
     // --- select attrs[slot] (slot must be in [0, nAttrs)) ---
     signal slotSel[nAttrs] <== OneHot(nAttrs)(slot);
@@ -64,22 +97,22 @@ template Predicate(nAttrs, valueBits, timeOffset) {
     signal isOp[6] <== OneHot(6)(op);
 
     // Every compared value gets its own range check (C01/C02): the comparator below
-    // is only sound when both of its inputs are < 2^(valueBits+1).
+    // is only sound when both of its inputs are < 2^cmpBits.
     _ <== Num2Bits(valueBits)(attr);
     _ <== Num2Bits(valueBits)(value);
 
-    // One comparator serves >=, <= and elapsed>=: lhs >= rhs with
-    //   >=       lhs = attr            rhs = value
-    //   <=       lhs = value           rhs = attr
-    //   elapsed  lhs = time + offset   rhs = attr + value
+    // One comparator serves >=, <= and ageAtLeast: lhs >= rhs with
+    //   >=          lhs = attr     rhs = value
+    //   <=          lhs = value    rhs = attr
+    //   ageAtLeast  lhs = today    rhs = attr + value * 10000
     // For other ops lhs = rhs = 0 (comparison true, result ignored).
     signal lGe <== isOp[1] * attr;
     signal lLe <== isOp[2] * value;
-    signal lEl <== isOp[5] * (time + timeOffset);
+    signal lAge <== isOp[5] * today;
     signal rGe <== isOp[1] * value;
     signal rLe <== isOp[2] * attr;
-    signal rEl <== isOp[5] * (attr + value);
-    signal cmp <== GreaterEqThan(valueBits + 1)([lGe + lLe + lEl, rGe + rLe + rEl]);
+    signal rAge <== isOp[5] * (attr + value * 10000);
+    signal cmp <== GreaterEqThan(cmpBits)([lGe + lLe + lAge, rGe + rLe + rAge]);
 
     signal eq <== IsEqual()([attr, value]);
 

@@ -4,7 +4,7 @@
  * nothing is used whose bytes differ from it (S02, S03).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZK_ERROR, ZkError } from './errors.js';
@@ -37,11 +37,28 @@ export interface ArtifactsLock {
   phase2: { beaconHash: string; iterationsExp: number; devOnly: true };
   constraints: number;
   publicSignals: number;
+  /** sha256 over the circuit sources (`circuitSourcesHash`): a changed source needs a rebuild. */
+  sourcesSha256?: string;
   sha256: Record<ArtifactName, string>;
 }
 
 export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * sha256 over every circuit source (circuits/src/*.circom, sorted by name; name and content),
+ * so a stale build or a stale lock is detected after a circuit change.
+ */
+export function circuitSourcesHash(): string {
+  const src = join(CIRCUITS_DIR, 'src');
+  const h = createHash('sha256');
+  for (const name of readdirSync(src)
+    .filter((n) => n.endsWith('.circom'))
+    .sort()) {
+    h.update(`${name}\0`).update(readFileSync(join(src, name))).update('\0');
+  }
+  return h.digest('hex');
 }
 
 export function readLock(): ArtifactsLock {

@@ -18,6 +18,7 @@ import {
   PTAU_FILE,
   artifactPath,
   buildDir,
+  circuitSourcesHash,
   sha256,
 } from './artifacts.js';
 import { ZK_ERROR, ZkError } from './errors.js';
@@ -127,11 +128,22 @@ export async function buildArtifacts(options: BuildOptions = {}): Promise<BuildR
     );
   }
 
+  // The sources the build dir was compiled from; a changed source rebuilds everything.
+  const sourcesHash = circuitSourcesHash();
+  if (lock?.sourcesSha256 && !options.updateLock && lock.sourcesSha256 !== sourcesHash) {
+    throw new ZkError(
+      ZK_ERROR.artifactMismatch,
+      'the circuit sources differ from artifacts.lock.json (rebuild with --update-lock after a circuit change)',
+    );
+  }
+  const stamp = join(outDir, 'sources.sha256');
+  const stale = !existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== sourcesHash;
   const r1cs = artifactPath('r1cs', outDir);
-  if (!existsSync(r1cs) || !existsSync(artifactPath('wasm', outDir))) {
+  if (stale || !existsSync(r1cs) || !existsSync(artifactPath('wasm', outDir))) {
     log('compiling circuits/src/main.circom with circom2 --O2');
     compileCircuit(outDir);
     built.push('r1cs', 'sym', 'wasm');
+    writeFileSync(stamp, sourcesHash + '\n');
   }
   const zkey = artifactPath('zkey', outDir);
   if (!existsSync(zkey) || built.includes('r1cs')) {
@@ -206,6 +218,7 @@ export async function buildArtifacts(options: BuildOptions = {}): Promise<BuildR
       },
       constraints: result.constraints,
       publicSignals: result.publicSignals,
+      sourcesSha256: sourcesHash,
       sha256: hashes,
     };
     writeFileSync(LOCK_FILE, JSON.stringify(next, null, 2) + '\n');

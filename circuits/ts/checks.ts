@@ -4,6 +4,7 @@
  * checks tie them to this verifier, this policy, a trusted issuer and the present.
  */
 import type { ErrorCode } from './errors.js';
+import { PROOF_TIME_BITS, decodeProofTime, utcDateOf } from './field.js';
 import type { PublicSignals } from './signals.js';
 
 export const SIGNAL_CHECK = {
@@ -13,6 +14,7 @@ export const SIGNAL_CHECK = {
   issuerUntrusted: 'issuer_untrusted',
   rootUnknown: 'root_unknown',
   proofFromFuture: 'proof_from_future',
+  proofDateMismatch: 'proof_date_mismatch',
   proofTooOld: 'proof_too_old',
   signalMismatch: 'signal_mismatch',
 } as const satisfies Record<string, ErrorCode>;
@@ -32,7 +34,7 @@ export interface SignalExpectations {
   trustedIssuers: ReadonlySet<bigint>;
   /** Whether `root` is acceptable for `issuerKeyHash` now (current, or recent per policy). */
   rootAccepted: (issuerKeyHash: bigint, root: bigint) => boolean;
-  /** The verifier's clock, unix seconds. */
+  /** The verifier's clock, unix seconds (its UTC date bounds the proof's date). */
   now: bigint;
   /** Oldest acceptable proof time: now − maxProofAge. */
   maxProofAge: bigint;
@@ -60,8 +62,16 @@ export function checkPublicSignals(s: PublicSignals, e: SignalExpectations): Sig
   if (!e.rootAccepted(s.issuerKeyHash, s.revocationRoot)) {
     return fail(SIGNAL_CHECK.rootUnknown, 'revocation root is not a current root of the issuer');
   }
-  if (s.time > e.now + (e.maxFutureSkew ?? 300n))
+  // The time signal packs the UTC date above the unix seconds (docs/protocol.md §4).
+  if (s.time >> BigInt(PROOF_TIME_BITS) !== 0n)
+    return fail(SIGNAL_CHECK.proofDateMismatch, 'proof time is not a packed date and time');
+  const { unix, date } = decodeProofTime(s.time);
+  if (date !== utcDateOf(unix))
+    return fail(SIGNAL_CHECK.proofDateMismatch, 'proof date is not the UTC date of its time');
+  // A proof may never carry a later UTC date than the verifier's: "age ≥ N" must not pass
+  // even minutes before the birthday, whatever the clock-skew allowance.
+  if (unix > e.now + (e.maxFutureSkew ?? 300n) || date > utcDateOf(e.now))
     return fail(SIGNAL_CHECK.proofFromFuture, 'proof time is in the future');
-  if (s.time + e.maxProofAge < e.now) return fail(SIGNAL_CHECK.proofTooOld, 'proof is too old');
+  if (unix + e.maxProofAge < e.now) return fail(SIGNAL_CHECK.proofTooOld, 'proof is too old');
   return { ok: true };
 }

@@ -1,6 +1,6 @@
 /**
  * field.ts: encodings at their exact edges, canonical field strings (A04), hashToField, and
- * yearsInSeconds against a real calendar. Expected values come from independent
+ * the calendar (YYYYMMDD dates, the UTC date of a unix time, the packed proof time). Expected values come from independent
  * computations (a proleptic Gregorian day count, viem's keccak256, published constants),
  * never from the functions under test.
  */
@@ -10,7 +10,9 @@ import { keccak256, toHex, type Hex } from 'viem';
 import { ZK_ERROR, ZkError } from './errors.js';
 import {
   BASE_FIELD_SIZE,
-  DATE_OFFSET,
+  MAX_DATE,
+  MIN_DATE,
+  PROOF_TIME_BITS,
   MAX_CREDENTIAL_ID,
   MAX_TIME,
   MAX_VALUE,
@@ -20,14 +22,17 @@ import {
   TIME_BITS,
   VALUE_BITS,
   assertField,
+  daysInMonth as fieldDaysInMonth,
   decodeDate,
+  decodeProofTime,
   encodeDate,
+  encodeProofTime,
   encodeTime,
   encodeValue,
   hashToField,
   isCanonicalFieldString,
   parseFieldElement,
-  yearsInSeconds,
+  utcDateOf,
 } from './field.js';
 
 const r = SNARK_FIELD_SIZE;
@@ -80,13 +85,6 @@ describe('constants', () => {
     expect(TIME_BITS).toBe(40);
     expect(REVOCATION_DEPTH).toBe(24);
     expect(MAX_CREDENTIAL_ID).toBe(16777215n);
-  });
-
-  it('DATE_OFFSET is the number of seconds from 1800-01-01 to 1970-01-01', () => {
-    let days = 0;
-    for (let y = 1800; y < 1970; y++) days += isLeap(y) ? 366 : 365;
-    expect(days).toBe(62091);
-    expect(DATE_OFFSET).toBe(BigInt(days) * DAY);
   });
 });
 
@@ -162,37 +160,48 @@ describe('encodeTime', () => {
   });
 });
 
-describe('encodeDate', () => {
-  it('encodes the epoch and the 1800-01-01 origin exactly', () => {
-    expect(encodeDate('1970-01-01')).toBe(DATE_OFFSET);
-    expect(encodeDate('1800-01-01')).toBe(0n);
-    expect(encodeDate(0)).toBe(DATE_OFFSET);
-    expect(encodeDate(0n)).toBe(DATE_OFFSET);
+/** YYYYMMDD from components (independent of encodeDate). */
+const ymd = (y: number, m: number, d: number): bigint => BigInt(y * 10000 + m * 100 + d);
+
+describe('encodeDate (YYYYMMDD)', () => {
+  it('encodes dates as YYYYMMDD integers, at the edges of the range', () => {
+    expect(encodeDate('1800-01-01')).toBe(18000101n);
+    expect(encodeDate('1960-05-04')).toBe(19600504n);
+    expect(encodeDate('2008-12-01')).toBe(20081201n);
+    expect(encodeDate('9999-12-31')).toBe(99991231n);
+    expect(MIN_DATE).toBe(18000101);
+    expect(MAX_DATE).toBe(99991231);
+    expect(MAX_DATE < 2 ** 27).toBe(true);
   });
 
-  it('keeps dates before 1970 non-negative (1900-01-01 is 36,524 days after 1800-01-01)', () => {
-    // 1800..1899: 100 years, leap years 1804..1896 (1800 is not a leap year) = 24.
-    expect(encodeDate('1900-01-01')).toBe((100n * 365n + 24n) * DAY);
-    expect(encodeDate('1800-01-02')).toBe(DAY);
-    expect(encodeDate('1969-12-31')).toBe(DATE_OFFSET - DAY);
+  it('accepts an encoded YYYYMMDD integer only when it is a real date in range', () => {
+    expect(encodeDate(20240229)).toBe(20240229n);
+    expect(encodeDate(20240229n)).toBe(20240229n);
+    expectZkError(() => encodeDate(20230229), ZK_ERROR.badEncoding);
+    expectZkError(() => encodeDate(20241301), ZK_ERROR.badEncoding);
+    expectZkError(() => encodeDate(20240100), ZK_ERROR.badEncoding);
+    expectZkError(() => encodeDate(17991231), ZK_ERROR.outOfRange);
+    expectZkError(() => encodeDate(0), ZK_ERROR.outOfRange);
+    expectZkError(() => encodeDate(-20240101n), ZK_ERROR.outOfRange);
+    expectZkError(() => encodeDate(100000101), ZK_ERROR.outOfRange);
   });
 
   it('refuses dates before 1800-01-01 with out_of_range', () => {
     expectZkError(() => encodeDate('1799-12-31'), ZK_ERROR.outOfRange);
     expectZkError(() => encodeDate('1000-06-15'), ZK_ERROR.outOfRange);
-    expectZkError(() => encodeDate(-DATE_OFFSET - 1n), ZK_ERROR.outOfRange);
-    expect(encodeDate(-DATE_OFFSET)).toBe(0n);
   });
 
-  it('refuses dates past 2^64 − 1 after the offset with out_of_range', () => {
-    expect(encodeDate(MAX_VALUE - DATE_OFFSET)).toBe(MAX_VALUE);
-    expectZkError(() => encodeDate(MAX_VALUE - DATE_OFFSET + 1n), ZK_ERROR.outOfRange);
+  it('refuses years 0000-0099 with out_of_range (not bad_encoding: no Date.UTC 19xx mapping)', () => {
+    for (const s of ['0000-01-01', '0050-01-01', '0050-06-15', '0099-12-31']) {
+      expectZkError(() => encodeDate(s), ZK_ERROR.outOfRange);
+    }
   });
 
   it('refuses invalid calendar dates with bad_encoding', () => {
     for (const s of [
       '2023-02-29',
       '1900-02-29', // 1900 is not a leap year
+      '2100-02-29', // nor is 2100
       '2024-13-01',
       '2024-00-10',
       '2024-01-00',
@@ -203,8 +212,8 @@ describe('encodeDate', () => {
       expectZkError(() => encodeDate(s), ZK_ERROR.badEncoding);
     }
     // Leap days that do exist.
-    expect(encodeDate('2024-02-29')).toBe(DATE_OFFSET + BigInt(daysFromCivil(2024, 2, 29)) * DAY);
-    expect(encodeDate('2000-02-29')).toBe(DATE_OFFSET + BigInt(daysFromCivil(2000, 2, 29)) * DAY);
+    expect(encodeDate('2024-02-29')).toBe(20240229n);
+    expect(encodeDate('2000-02-29')).toBe(20000229n);
   });
 
   it('refuses strings that are not exactly YYYY-MM-DD with bad_encoding', () => {
@@ -225,30 +234,35 @@ describe('encodeDate', () => {
     }
   });
 
-  it('refuses years 0000-0099 (Date.UTC maps them to 19xx) instead of shifting them', () => {
-    // Date.UTC(50, …) is 1950: the round-trip check refuses these (as bad_encoding, not out_of_range).
-    for (const s of ['0000-01-01', '0050-06-15', '0099-12-31']) {
-      expect(() => encodeDate(s)).toThrow(ZkError);
-    }
-  });
-
-  it('refuses non-integer and wrong-type unix times with bad_encoding', () => {
+  it('refuses non-integer and wrong-type values with bad_encoding', () => {
     for (const v of [1.5, NaN, 2 ** 60, null, {}] as unknown[]) {
       expectZkError(() => encodeDate(v as number), ZK_ERROR.badEncoding);
     }
   });
 
-  it('matches an independent day count and round-trips with decodeDate (property)', () => {
+  it('round-trips with decodeDate and accepts exactly the real dates (property)', () => {
     fc.assert(
       fc.property(dateArb(1800, 9999), ({ y, m, d }) => {
         const encoded = encodeDate(iso(y, m, d));
-        const unix = BigInt(daysFromCivil(y, m, d)) * DAY;
-        expect(encoded).toBe(unix + DATE_OFFSET);
-        expect(encoded >= 0n && encoded <= MAX_VALUE).toBe(true);
-        expect(decodeDate(encoded)).toBe(unix);
-        expect(encodeDate(decodeDate(encoded))).toBe(encoded);
+        expect(encoded).toBe(ymd(y, m, d));
+        expect(decodeDate(encoded)).toBe(iso(y, m, d));
+        expect(encodeDate(encoded)).toBe(encoded);
       }),
       { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1800, max: 9999 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 31 }),
+        (y, m, d) => {
+          const real = d <= daysInMonth(y, m);
+          expect(fieldDaysInMonth(y, m)).toBe(daysInMonth(y, m));
+          if (real) expect(encodeDate(iso(y, m, d))).toBe(ymd(y, m, d));
+          else expectZkError(() => encodeDate(iso(y, m, d)), ZK_ERROR.badEncoding);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 
@@ -263,15 +277,73 @@ describe('encodeDate', () => {
 
   it('is strictly increasing in the date (property)', () => {
     fc.assert(
-      fc.property(dateArb(1800, 2200), dateArb(1800, 2200), (a, b) => {
+      fc.property(dateArb(1800, 9999), dateArb(1800, 9999), (a, b) => {
         const da = daysFromCivil(a.y, a.m, a.d);
         const db = daysFromCivil(b.y, b.m, b.d);
         const ea = encodeDate(iso(a.y, a.m, a.d));
         const eb = encodeDate(iso(b.y, b.m, b.d));
         expect(Math.sign(Number(ea - eb))).toBe(Math.sign(da - db));
       }),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
+  });
+});
+
+describe('utcDateOf and the packed proof time', () => {
+  /** The UTC date of unix second t by JS Date (independent of utcDateOf's arithmetic). */
+  const dateByJs = (t: bigint): number => {
+    const at = new Date(Number(t) * 1000);
+    return at.getUTCFullYear() * 10000 + (at.getUTCMonth() + 1) * 100 + at.getUTCDate();
+  };
+
+  it('gives the UTC date at every boundary (midnight ± 1 s, leap days, 2100, the ends)', () => {
+    const cases: [string, bigint, number][] = [
+      ['epoch', 0n, 19700101],
+      ['last second of 1970-01-01', DAY - 1n, 19700101],
+      ['2026-12-01 00:00:00', BigInt(daysFromCivil(2026, 12, 1)) * DAY, 20261201],
+      ['2026-11-30 23:59:59', BigInt(daysFromCivil(2026, 12, 1)) * DAY - 1n, 20261130],
+      ['2024-02-29', BigInt(daysFromCivil(2024, 2, 29)) * DAY, 20240229],
+      ['2024-03-01 − 1 s', BigInt(daysFromCivil(2024, 3, 1)) * DAY - 1n, 20240229],
+      ['2100-02-28 23:59:59', BigInt(daysFromCivil(2100, 3, 1)) * DAY - 1n, 21000228],
+      ['2100-03-01', BigInt(daysFromCivil(2100, 3, 1)) * DAY, 21000301],
+      ['2000-02-29', BigInt(daysFromCivil(2000, 2, 29)) * DAY, 20000229],
+      ['2099-12-31 23:59:59', BigInt(daysFromCivil(2100, 1, 1)) * DAY - 1n, 20991231],
+      ['max time', MAX_TIME, dateByJs(MAX_TIME)],
+    ];
+    for (const [, t, want] of cases) {
+      expect(utcDateOf(t)).toBe(want);
+      expect(dateByJs(t)).toBe(want);
+    }
+  });
+
+  it('agrees with JS Date on every unix time (property, 5,000 runs)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: MAX_TIME }), (t) => {
+        expect(utcDateOf(t)).toBe(dateByJs(t));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('refuses times outside [0, 2^40)', () => {
+    expectZkError(() => utcDateOf(-1n), ZK_ERROR.outOfRange);
+    expectZkError(() => utcDateOf(MAX_TIME + 1n), ZK_ERROR.outOfRange);
+  });
+
+  it('packs date · 2^40 + unix into 67 bits and unpacks it', () => {
+    const t = 1_790_000_000n; // 2026-09-21 (UTC)
+    const packed = encodeProofTime(t);
+    expect(packed).toBe(20260921n * 2n ** 40n + t);
+    expect(decodeProofTime(packed)).toEqual({ unix: t, date: 20260921 });
+    expect(PROOF_TIME_BITS).toBe(67);
+    // The last second of 9999-12-31 is the last proof time whose date fits the 27 date bits.
+    const last = BigInt(daysFromCivil(10000, 1, 1)) * DAY - 1n;
+    expect(decodeProofTime(encodeProofTime(last))).toEqual({ unix: last, date: 99991231 });
+    expect(encodeProofTime(last) < 2n ** 67n).toBe(true);
+    expectZkError(() => encodeProofTime(last + 1n), ZK_ERROR.outOfRange);
+    expectZkError(() => decodeProofTime(2n ** 67n), ZK_ERROR.outOfRange);
+    expectZkError(() => decodeProofTime(-1n), ZK_ERROR.outOfRange);
+    expectZkError(() => encodeProofTime(MAX_TIME + 1n), ZK_ERROR.outOfRange);
   });
 });
 
@@ -413,69 +485,6 @@ describe('hashToField', () => {
     expect(hashToField('0x00')).not.toBe(hashToField('0x01'));
     expect(hashToField('0x00')).not.toBe(hashToField('0x'));
     expect(hashToField('0x0000')).not.toBe(hashToField('0x00'));
-  });
-});
-
-describe('yearsInSeconds', () => {
-  it('counts 365 days a year plus ceil(years / 4) leap days', () => {
-    expect(yearsInSeconds(0)).toBe(0n);
-    expect(yearsInSeconds(1)).toBe(366n * DAY);
-    expect(yearsInSeconds(4)).toBe(1461n * DAY);
-    expect(yearsInSeconds(5)).toBe((5n * 365n + 2n) * DAY);
-    expect(yearsInSeconds(18)).toBe((18n * 365n + 5n) * DAY);
-    expect(yearsInSeconds(21)).toBe((21n * 365n + 6n) * DAY);
-    expect(yearsInSeconds(500)).toBe((500n * 365n + 125n) * DAY);
-  });
-
-  it('refuses negative, non-integer, unsafe and > 500 year counts with out_of_range', () => {
-    for (const y of [-1, 501, 1.5, NaN, Infinity, 2 ** 53, '18', 18n] as unknown[]) {
-      expectZkError(() => yearsInSeconds(y as number), ZK_ERROR.outOfRange);
-    }
-  });
-
-  /** Calendar age in whole years at unix second `t` for a UTC-midnight birth date. */
-  function calendarAge(b: { y: number; m: number; d: number }, t: bigint): number {
-    const at = new Date(Number(t) * 1000);
-    const [ty, tm, td] = [at.getUTCFullYear(), at.getUTCMonth() + 1, at.getUTCDate()];
-    const beforeBirthday = tm < b.m || (tm === b.m && td < b.d);
-    return ty - b.y - (beforeBirthday ? 1 : 0);
-  }
-
-  /** Unix seconds of the first UTC midnight at which the calendar age is ≥ n (Feb 29 → Mar 1). */
-  const nthBirthday = (b: { y: number; m: number; d: number }, n: number): bigint =>
-    BigInt(Date.UTC(b.y + n, b.m - 1, b.d) / 1000);
-
-  it('never admits someone younger than N, and is at most 2 days late (property)', () => {
-    fc.assert(
-      fc.property(
-        dateArb(1900, 2020),
-        fc.integer({ min: 0, max: 120 }),
-        fc.bigInt({ min: 0n, max: 400n * DAY }),
-        (b, n, extra) => {
-          const birth = BigInt(Date.UTC(b.y, b.m - 1, b.d) / 1000);
-          expect(birth).toBe(BigInt(daysFromCivil(b.y, b.m, b.d)) * DAY);
-          const first = birth + yearsInSeconds(n); // first second the predicate admits
-          expect(calendarAge(b, first)).toBeGreaterThanOrEqual(n);
-          expect(calendarAge(b, first + extra)).toBeGreaterThanOrEqual(n);
-          const late = first - nthBirthday(b, n);
-          expect(late >= 0n && late <= 2n * DAY).toBe(true);
-        },
-      ),
-      { numRuns: 1000 },
-    );
-  });
-
-  it('is exact for a birthday just after a leap day when N is a multiple of 4 and no century is crossed', () => {
-    // Born 2000-03-01, 20 years: leap days 2004..2020 = 5 = ceil(20/4).
-    const birth = BigInt(daysFromCivil(2000, 3, 1)) * DAY;
-    expect(birth + yearsInSeconds(20)).toBe(BigInt(daysFromCivil(2020, 3, 1)) * DAY);
-  });
-
-  it('reaches the 2-day worst case when the span crosses 2100 (not a leap year)', () => {
-    // Born 2000-03-01, 101 years: leap days 2004..2096 = 24, but ceil(101/4) = 26.
-    const birth = BigInt(daysFromCivil(2000, 3, 1)) * DAY;
-    const late = birth + yearsInSeconds(101) - BigInt(daysFromCivil(2101, 3, 1)) * DAY;
-    expect(late).toBe(2n * DAY);
   });
 });
 

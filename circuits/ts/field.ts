@@ -21,8 +21,6 @@ export const MAX_TIME = (1n << BigInt(TIME_BITS)) - 1n;
 /** Attribute and predicate values are unsigned integers < 2^64 (Num2Bits(64)). */
 export const VALUE_BITS = 64;
 export const MAX_VALUE = (1n << BigInt(VALUE_BITS)) - 1n;
-/** Seconds from 1800-01-01T00:00:00Z to 1970-01-01T00:00:00Z (62,091 days). */
-export const DATE_OFFSET = 5364662400n;
 /** Revocation tree depth: credential ids are in [0, 2^24). */
 export const REVOCATION_DEPTH = 24;
 export const MAX_CREDENTIAL_ID = (1n << BigInt(REVOCATION_DEPTH)) - 1n;
@@ -77,53 +75,118 @@ export function encodeTime(unixSeconds: bigint | number, what = 'time'): bigint 
   return t;
 }
 
+/*
+ * Calendar dates (birth date, member-since, the proof's "today") are YYYYMMDD integers:
+ * 2008-12-01 → 20081201. The encoding is monotonic in the calendar, and adding N·10000 is
+ * exactly N calendar years, so "age ≥ N on date T" is `birth + N·10000 ≤ T` with no day
+ * arithmetic in the circuit. A 29 February birthday plus N years is YYYY0229, which in a
+ * common year is first reached on 1 March (see docs/protocol.md §2).
+ */
+
+/** The first encodable date, 1800-01-01 (birth dates of living people, with margin). */
+export const MIN_DATE = 18000101;
+/** The last encodable date, 9999-12-31. */
+export const MAX_DATE = 99991231;
+/** The proof time signal packs the UTC date above the unix seconds: date · 2^40 + unix. */
+export const DATE_BITS = 27; // MAX_DATE < 2^27
+export const PROOF_TIME_BITS = TIME_BITS + DATE_BITS;
+
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/** Days in month `m` (1–12) of year `y` in the proleptic Gregorian calendar. */
+export function daysInMonth(y: number, m: number): number {
+  if (m === 2) return isLeapYear(y) ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+function checkDateParts(y: number, m: number, d: number, what: string): number {
+  const n = y * 10000 + m * 100 + d;
+  // Range first: a year before 1800 is out of range even when it is also a valid date.
+  if (y < 1800 || n < MIN_DATE) {
+    throw new ZkError(ZK_ERROR.outOfRange, `${what} must not be before 1800-01-01`);
+  }
+  if (n > MAX_DATE) throw new ZkError(ZK_ERROR.outOfRange, `${what} must not be after 9999-12-31`);
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) {
+    throw new ZkError(ZK_ERROR.badEncoding, `${what} is not a valid calendar date`);
+  }
+  return n;
+}
+
 /**
- * Encodes a calendar date (a birth date, a member-since date) as seconds since
- * 1800-01-01T00:00:00Z at UTC midnight, so dates before 1970 stay non-negative.
- * Accepts 'YYYY-MM-DD' or unix seconds. Dates before 1800 are refused.
+ * Encodes a calendar date as the integer YYYYMMDD. Accepts 'YYYY-MM-DD', or an already
+ * encoded YYYYMMDD integer (checked to be a real date). Dates before 1800-01-01 or after
+ * 9999-12-31 are `out_of_range`; a malformed or impossible date (2023-02-29) is `bad_encoding`.
  */
 export function encodeDate(date: string | bigint | number, what = 'date'): bigint {
-  let unix: bigint;
   if (typeof date === 'string') {
     const m = ISO_DATE.exec(date);
     if (!m) throw new ZkError(ZK_ERROR.badEncoding, `${what} must be YYYY-MM-DD`);
-    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    const ms = Date.UTC(y, mo - 1, d);
-    const back = new Date(ms);
-    if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) {
-      throw new ZkError(ZK_ERROR.badEncoding, `${what} is not a valid calendar date`);
-    }
-    unix = BigInt(ms / 1000);
-  } else {
-    unix = toBigIntInteger(date, what);
+    return BigInt(checkDateParts(Number(m[1]), Number(m[2]), Number(m[3]), what));
   }
-  const encoded = unix + DATE_OFFSET;
-  if (encoded < 0n) throw new ZkError(ZK_ERROR.outOfRange, `${what} must not be before 1800-01-01`);
-  if (encoded > MAX_VALUE)
-    throw new ZkError(ZK_ERROR.outOfRange, `${what} is too far in the future`);
-  return encoded;
+  const n = toBigIntInteger(date, what);
+  if (n < BigInt(MIN_DATE)) {
+    throw new ZkError(ZK_ERROR.outOfRange, `${what} must not be before 1800-01-01`);
+  }
+  if (n > BigInt(MAX_DATE)) {
+    throw new ZkError(ZK_ERROR.outOfRange, `${what} must not be after 9999-12-31`);
+  }
+  const v = Number(n);
+  return BigInt(checkDateParts(Math.floor(v / 10000), Math.floor(v / 100) % 100, v % 100, what));
 }
 
-/** Inverse of encodeDate: unix seconds. */
-export function decodeDate(encoded: bigint): bigint {
-  return encoded - DATE_OFFSET;
+/** Inverse of encodeDate: 'YYYY-MM-DD'. */
+export function decodeDate(encoded: bigint | number): string {
+  const v = Number(encodeDate(encoded));
+  const y = Math.floor(v / 10000);
+  const m = Math.floor(v / 100) % 100;
+  const d = v % 100;
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 /**
- * The minimum duration, in seconds, that a holder must be older than to be `years` old
- * by the "elapsed" predicate: 365 days a year plus the most leap days any `years`
- * consecutive years can hold (ceil(years / 4)). It never admits someone younger than
- * `years`; it may admit a person up to two days after their birthday (one day, plus one
- * where a century year such as 2100 is not a leap year). See docs/protocol.md.
+ * The UTC calendar date (YYYYMMDD) of a unix time, by the civil-from-days algorithm
+ * (H. Hinnant, "chrono-compatible low-level date algorithms"); ZkGate's `CivilDate.dateOf`
+ * is the same computation in Solidity. Defined for unix times in [0, 2^40).
  */
-export function yearsInSeconds(years: number): bigint {
-  if (!Number.isSafeInteger(years) || years < 0 || years > 500) {
-    throw new ZkError(ZK_ERROR.outOfRange, 'years must be an integer in [0, 500]');
+export function utcDateOf(unixSeconds: bigint | number): number {
+  const t = encodeTime(unixSeconds);
+  const z = Number(t / 86400n) + 719468; // days since 0000-03-01
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097; // [0, 146096]
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100)); // [0, 365]
+  const mp = Math.floor((5 * doy + 2) / 153); // [0, 11], March = 0
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return y * 10000 + m * 100 + d;
+}
+
+/**
+ * The proof's public time signal: the UTC date of `unixSeconds` packed above it,
+ * `utcDateOf(unix) · 2^40 + unix` (< 2^67). The circuit checks credential validity against
+ * the seconds and age against the date; every verifier checks that the date is the UTC date
+ * of the seconds (`decodeProofTime` + `utcDateOf`; ZkGate with `CivilDate`).
+ */
+export function encodeProofTime(unixSeconds: bigint | number, what = 'proof time'): bigint {
+  const unix = encodeTime(unixSeconds, what);
+  const date = utcDateOf(unix);
+  if (date > MAX_DATE) {
+    throw new ZkError(ZK_ERROR.outOfRange, `${what} must be before the year 10000`);
   }
-  const days = 365 * years + Math.ceil(years / 4);
-  return BigInt(days) * 86400n;
+  return (BigInt(date) << BigInt(TIME_BITS)) | unix;
+}
+
+/** Unpacks a proof time signal into its unix seconds and its date (not checked: see above). */
+export function decodeProofTime(time: bigint): { unix: bigint; date: number } {
+  if (typeof time !== 'bigint' || time < 0n || time >> BigInt(PROOF_TIME_BITS) !== 0n) {
+    throw new ZkError(ZK_ERROR.outOfRange, `proof time must be in [0, 2^${PROOF_TIME_BITS})`);
+  }
+  return { unix: time & MAX_TIME, date: Number(time >> BigInt(TIME_BITS)) };
 }
 
 /** Hashes bytes to a field element: keccak256, top 248 bits (always < r; matches Solidity `>> 8`). */

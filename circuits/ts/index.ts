@@ -20,7 +20,10 @@ export {
   MAX_TIME,
   VALUE_BITS,
   MAX_VALUE,
-  DATE_OFFSET,
+  MIN_DATE,
+  MAX_DATE,
+  DATE_BITS,
+  PROOF_TIME_BITS,
   REVOCATION_DEPTH,
   MAX_CREDENTIAL_ID,
   isCanonicalFieldString,
@@ -30,7 +33,10 @@ export {
   encodeTime,
   encodeDate,
   decodeDate,
-  yearsInSeconds,
+  daysInMonth,
+  utcDateOf,
+  encodeProofTime,
+  decodeProofTime,
   hashToField,
 } from './field.js';
 export { poseidon } from './poseidon.js';

@@ -4,7 +4,7 @@
  * will check, so a bad request fails here with a clear error instead of a failed witness.
  */
 import { ZK_ERROR, ZkError } from './errors.js';
-import { assertField, encodeTime } from './field.js';
+import { assertField, encodeProofTime, encodeTime } from './field.js';
 import { type Claim, claimHash, validateClaim } from './claim.js';
 import {
   type Point,
@@ -26,7 +26,7 @@ export interface WitnessRequest {
   /** Either the issuer's tree, or a root with a non-membership path for claim.credentialId. */
   revocation: RevocationTree | { root: bigint; siblings: readonly bigint[] };
   query: Query;
-  /** Unix seconds. */
+  /** Unix seconds; the public time signal packs its UTC date above it (`encodeProofTime`). */
   time: bigint;
   scope: bigint;
   signalHash: bigint;
@@ -93,7 +93,7 @@ export function buildWitnessInput(req: WitnessRequest): CircuitInput {
     predOp: query.predicates.map((p) => String(p.op)),
     predValue: query.predicates.map((p) => dec(p.value)),
     revocationRoot: dec(root),
-    time: dec(time),
+    time: dec(encodeProofTime(time)),
     scope: dec(assertField(req.scope, 'scope')),
     signalHash: dec(assertField(req.signalHash, 'signal hash')),
   };

@@ -1,19 +1,22 @@
 /**
  * query.ts: query validation and padding, the query hash (one hash per padded query, a new
  * hash for any changed field), and the TS reference of the circuit's Predicate at its
- * boundaries, including "elapsed" predicates over dates before 1970.
+ * boundaries, including calendar-exact "age ≥ N" against an independent reference calendar.
  */
 import fc from 'fast-check';
 import { expectZkError } from '../../test/helpers/expect.js';
 import { ZK_ERROR } from './errors.js';
 import {
-  DATE_OFFSET,
-  MAX_TIME,
-  MAX_VALUE,
-  SNARK_FIELD_SIZE,
-  encodeDate,
-  yearsInSeconds,
-} from './field.js';
+  DAY,
+  ageTripleArb,
+  civilOf,
+  isAtLeastYearsOld,
+  isoOf,
+  midnightOf,
+  nthBirthday,
+  previousDay,
+} from '../../test/helpers/calendar.js';
+import { MAX_TIME, MAX_VALUE, SNARK_FIELD_SIZE, encodeDate } from './field.js';
 import { poseidon } from './poseidon.js';
 import {
   Op,
@@ -29,7 +32,6 @@ import {
 } from './query.js';
 
 const r = SNARK_FIELD_SIZE;
-const DAY = 86_400n;
 const UNUSED: Predicate = { slot: 0, op: Op.unused, value: 0n };
 const SCHEMA = 123456789n;
 const NOW = 1_790_000_000n;
@@ -40,23 +42,7 @@ const attrsWith = (slot: number, v: bigint): bigint[] => {
   return a;
 };
 
-/** Unix seconds of a UTC-midnight date, by Date.UTC (independent of encodeDate). */
-const unixOf = (y: number, m: number, d: number): bigint => BigInt(Date.UTC(y, m - 1, d) / 1000);
-const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const dim = (y: number, m: number): number =>
-  [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
-const dateArb = (fromYear: number, toYear: number) =>
-  fc
-    .tuple(
-      fc.integer({ min: fromYear, max: toYear }),
-      fc.integer({ min: 1, max: 12 }),
-      fc.integer({ min: 1, max: 31 }),
-    )
-    .map(([y, m, d]) => ({ y, m, d: Math.min(d, dim(y, m)) }));
-const iso = ({ y, m, d }: { y: number; m: number; d: number }): string =>
-  `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-
-const usedOpArb = fc.constantFrom<OpCode>(Op.gte, Op.lte, Op.eq, Op.neq, Op.elapsedGte);
+const usedOpArb = fc.constantFrom<OpCode>(Op.gte, Op.lte, Op.eq, Op.neq, Op.ageAtLeast);
 const usedPredArb: fc.Arbitrary<Predicate> = fc.record({
   slot: fc.integer({ min: 0, max: 7 }),
   op: usedOpArb,
@@ -69,7 +55,7 @@ const queryArb: fc.Arbitrary<Query> = fc.record({
 
 describe('constants', () => {
   it('operators are numbered as in predicate.circom and a query has 4 predicates', () => {
-    expect(Op).toEqual({ unused: 0, gte: 1, lte: 2, eq: 3, neq: 4, elapsedGte: 5 });
+    expect(Op).toEqual({ unused: 0, gte: 1, lte: 2, eq: 3, neq: 4, ageAtLeast: 5 });
     expect(PREDICATE_COUNT).toBe(4);
   });
 });
@@ -95,7 +81,7 @@ describe('normalizeQuery', () => {
   });
 
   it('accepts explicit unused predicates in any position and 4 used predicates', () => {
-    const used: Predicate = { slot: 7, op: Op.elapsedGte, value: MAX_VALUE };
+    const used: Predicate = { slot: 7, op: Op.gte, value: MAX_VALUE };
     expect(normalizeQuery({ schema: 1n, predicates: [UNUSED, used] }).predicates).toEqual([
       UNUSED,
       used,
@@ -157,8 +143,11 @@ describe('normalizeQuery', () => {
       expectZkError(() => normalizeQuery(q({ slot: 0, op: Op.gte, value })), ZK_ERROR.badEncoding);
     }
     // Edges that are accepted.
+    expect(normalizeQuery(q({ slot: 7, op: Op.gte, value: MAX_VALUE })).predicates[0]!.value).toBe(
+      MAX_VALUE,
+    );
     expect(
-      normalizeQuery(q({ slot: 7, op: Op.elapsedGte, value: MAX_VALUE })).predicates[0]!.value,
+      normalizeQuery(q({ slot: 7, op: Op.ageAtLeast, value: MAX_VALUE })).predicates[0]!.value,
     ).toBe(MAX_VALUE);
   });
 
@@ -183,13 +172,13 @@ describe('queryFields / queryHash', () => {
   const query: Query = {
     schema: SCHEMA,
     predicates: [
-      { slot: 0, op: Op.elapsedGte, value: 568_036_800n },
+      { slot: 0, op: Op.ageAtLeast, value: 18n },
       { slot: 1, op: Op.neq, value: 840n },
     ],
   };
 
   it('lays out (schema, slot_i, op_i, value_i …) in circuit order and hashes it with Poseidon', () => {
-    const expected = [SCHEMA, 0n, 5n, 568_036_800n, 1n, 4n, 840n, 0n, 0n, 0n, 0n, 0n, 0n];
+    const expected = [SCHEMA, 0n, 5n, 18n, 1n, 4n, 840n, 0n, 0n, 0n, 0n, 0n, 0n];
     expect(queryFields(query)).toEqual(expected);
     expect(queryHash(query)).toBe(poseidon(expected));
   });
@@ -338,83 +327,80 @@ describe('evaluatePredicate: comparison operators at boundaries', () => {
   });
 });
 
-describe('evaluatePredicate: elapsedGte over dates', () => {
-  const elapsed = (attr: bigint, value: bigint, t: bigint): boolean =>
-    evaluatePredicate({ slot: 0, op: Op.elapsedGte, value }, attrsWith(0, attr), t);
+describe('evaluatePredicate: ageAtLeast (calendar-exact)', () => {
+  const ageAtLeast = (birth: string, n: bigint, t: bigint): boolean =>
+    evaluatePredicate({ slot: 0, op: Op.ageAtLeast, value: n }, attrsWith(0, encodeDate(birth)), t);
 
-  it('is exact at t0 − 1, t0, t0 + 1 for dates before and after 1970', () => {
-    const cases: [string, bigint, bigint][] = [
-      ['1900-01-01', unixOf(1900, 1, 1), yearsInSeconds(80)],
-      ['1955-06-15', unixOf(1955, 6, 15), yearsInSeconds(18)],
-      ['1969-12-31', unixOf(1969, 12, 31), 2n * DAY],
-      ['1990-02-28', unixOf(1990, 2, 28), yearsInSeconds(21)],
-      ['2008-02-29', unixOf(2008, 2, 29), yearsInSeconds(18)],
-      ['1800-01-01', unixOf(1800, 1, 1), DATE_OFFSET + 7n],
-    ];
-    for (const [date, birth, value] of cases) {
-      const attr = encodeDate(date);
-      const t0 = birth + value; // first unix second with (t − birth) ≥ value
-      expect(t0 > 0n).toBe(true);
-      expect(elapsed(attr, value, t0 - 1n)).toBe(false);
-      expect(elapsed(attr, value, t0)).toBe(true);
-      expect(elapsed(attr, value, t0 + 1n)).toBe(true);
+  it('a holder born 2008-12-01 is 18 on 2026-12-01 from 00:00:00 UTC, and not one second before', () => {
+    const birthday = midnightOf({ y: 2026, m: 12, d: 1 });
+    expect(ageAtLeast('2008-12-01', 18n, birthday - 1n)).toBe(false);
+    expect(ageAtLeast('2008-12-01', 18n, birthday)).toBe(true);
+    expect(ageAtLeast('2008-12-01', 18n, birthday + DAY - 1n)).toBe(true);
+  });
+
+  it('29 February: reached on 1 March in common years, on 29 February in leap years', () => {
+    // Born 2008-02-29: 18 in 2026 (common year) on 1 March.
+    expect(ageAtLeast('2008-02-29', 18n, midnightOf({ y: 2026, m: 2, d: 28 }))).toBe(false);
+    expect(ageAtLeast('2008-02-29', 18n, midnightOf({ y: 2026, m: 3, d: 1 }) - 1n)).toBe(false);
+    expect(ageAtLeast('2008-02-29', 18n, midnightOf({ y: 2026, m: 3, d: 1 }))).toBe(true);
+    // Born 2004-02-29: 20 in 2024 (leap year) on 29 February.
+    expect(ageAtLeast('2004-02-29', 20n, midnightOf({ y: 2024, m: 2, d: 28 }))).toBe(false);
+    expect(ageAtLeast('2004-02-29', 20n, midnightOf({ y: 2024, m: 2, d: 29 }))).toBe(true);
+    // Across 2100 (not a leap year): born 2096-02-29, 4 years old on 2100-03-01.
+    expect(ageAtLeast('2096-02-29', 4n, midnightOf({ y: 2100, m: 3, d: 1 }) - 1n)).toBe(false);
+    expect(ageAtLeast('2096-02-29', 4n, midnightOf({ y: 2100, m: 3, d: 1 }))).toBe(true);
+  });
+
+  it('works for birth dates before 1970 and around 1800 and 2100', () => {
+    for (const [birth, n] of [
+      ['1850-01-01', 150n],
+      ['1820-02-29', 150n],
+      ['1899-12-31', 101n],
+      ['1955-06-15', 18n],
+      ['1969-12-31', 1n],
+      ['2000-03-01', 101n],
+      ['2083-01-01', 18n],
+    ] as const) {
+      const b = {
+        y: Number(birth.slice(0, 4)),
+        m: Number(birth.slice(5, 7)),
+        d: Number(birth.slice(8)),
+      };
+      const day = midnightOf(nthBirthday(b, Number(n)));
+      expect(ageAtLeast(birth, n, day - 1n)).toBe(false);
+      expect(ageAtLeast(birth, n, day)).toBe(true);
     }
   });
 
-  it('value 0 holds from the date itself, not before', () => {
-    const attr = encodeDate('2026-09-21');
-    const t = unixOf(2026, 9, 21);
-    expect(elapsed(attr, 0n, t)).toBe(true);
-    expect(elapsed(attr, 0n, t - 1n)).toBe(false);
-    // A date after the last circuit time never holds, even with value 0.
-    expect(elapsed(DATE_OFFSET + MAX_TIME, 0n, MAX_TIME)).toBe(true);
-    expect(elapsed(DATE_OFFSET + MAX_TIME + 1n, 0n, MAX_TIME)).toBe(false);
-  });
-
-  it('holds iff t − date ≥ value, for any date in 1800–2020 (property)', () => {
-    const deltaArb = fc.oneof(
-      fc.bigInt({ min: -2n, max: 2n }),
-      fc.bigInt({ min: -5n * DAY, max: 5n * DAY }),
-      fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }),
-    );
+  it('agrees with the reference calendar on thousands of (birth, N, today) triples (property)', () => {
     fc.assert(
-      fc.property(
-        dateArb(1800, 2020),
-        fc.bigInt({ min: 0n, max: 300n * 365n * DAY }),
-        deltaArb,
-        (b, value, delta) => {
-          const birth = unixOf(b.y, b.m, b.d);
-          const t = birth + value + delta; // around the boundary t0 = birth + value
-          fc.pre(t >= 0n && t <= MAX_TIME);
-          expect(elapsed(encodeDate(iso(b)), value, t)).toBe(delta >= 0n);
-        },
-      ),
-      { numRuns: 300 },
+      fc.property(ageTripleArb, fc.bigInt({ min: 0n, max: DAY - 1n }), ({ birth, n, today }, s) => {
+        const t = midnightOf(today) + s; // any second of that UTC day
+        expect(ageAtLeast(isoOf(birth), BigInt(n), t)).toBe(isAtLeastYearsOld(birth, today, n));
+      }),
+      { numRuns: 5000 },
     );
   });
 
-  it('with yearsInSeconds(N): admits only holders aged ≥ N, and all aged N for 2 days (property)', () => {
-    const calendarAge = (b: { y: number; m: number; d: number }, t: bigint): number => {
-      const at = new Date(Number(t) * 1000);
-      const [ty, tm, td] = [at.getUTCFullYear(), at.getUTCMonth() + 1, at.getUTCDate()];
-      return ty - b.y - (tm < b.m || (tm === b.m && td < b.d) ? 1 : 0);
-    };
+  it('at every N-th birthday: false the day before, true on the day and the day after (property)', () => {
     fc.assert(
-      fc.property(
-        dateArb(1900, 2020),
-        fc.integer({ min: 0, max: 120 }),
-        fc.bigInt({ min: -5n * DAY, max: 5n * DAY }),
-        (b, n, delta) => {
-          const nth = BigInt(Date.UTC(b.y + n, b.m - 1, b.d) / 1000); // N-th birthday (Feb 29 → Mar 1)
-          const t = nth + delta;
-          fc.pre(t >= 0n);
-          const holds = elapsed(encodeDate(iso(b)), yearsInSeconds(n), t);
-          if (holds) expect(calendarAge(b, t)).toBeGreaterThanOrEqual(n);
-          if (t >= nth + 2n * DAY) expect(holds).toBe(true);
-        },
-      ),
-      { numRuns: 500 },
+      fc.property(ageTripleArb, ({ birth, n }) => {
+        const day = nthBirthday(birth, n);
+        fc.pre(day.y >= 1971 && day.y <= 9999);
+        const at = (c: { y: number; m: number; d: number }): boolean =>
+          ageAtLeast(isoOf(birth), BigInt(n), midnightOf(c));
+        expect(at(previousDay(day))).toBe(false);
+        expect(at(day)).toBe(true);
+        expect(at(civilOf(midnightOf(day) + DAY))).toBe(true);
+      }),
+      { numRuns: 2000 },
     );
+  });
+
+  it('value 0 holds from the date itself, not the day before', () => {
+    const t = midnightOf({ y: 2026, m: 9, d: 21 });
+    expect(ageAtLeast('2026-09-21', 0n, t)).toBe(true);
+    expect(ageAtLeast('2026-09-21', 0n, t - 1n)).toBe(false);
   });
 });
 
@@ -438,7 +424,7 @@ describe('evaluateQuery', () => {
     const q: Query = {
       schema: SCHEMA,
       predicates: [
-        { slot: 0, op: Op.elapsedGte, value: yearsInSeconds(18) },
+        { slot: 0, op: Op.ageAtLeast, value: 18n },
         { slot: 1, op: Op.neq, value: 840n },
       ],
     };

@@ -9,7 +9,7 @@
  * the circuit's Predicate template (tested against it).
  */
 import { ZK_ERROR, ZkError } from './errors.js';
-import { DATE_OFFSET, assertField, encodeTime, encodeValue } from './field.js';
+import { assertField, encodeTime, encodeValue, utcDateOf } from './field.js';
 import { poseidon } from './poseidon.js';
 import { ATTRIBUTE_SLOTS } from './claim.js';
 
@@ -23,8 +23,11 @@ export const Op = {
   lte: 2,
   eq: 3,
   neq: 4,
-  /** (time + DATE_OFFSET) − attribute ≥ value: "at least `value` seconds since the date". */
-  elapsedGte: 5,
+  /**
+   * attribute + value · 10000 ≤ the UTC date of the proof time: "at least `value` calendar years
+   * since the date" (age ≥ N, member for ≥ N years). The attribute is a YYYYMMDD date.
+   */
+  ageAtLeast: 5,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -89,7 +92,10 @@ export function queryHash(query: Query): bigint {
   return poseidon(queryFields(query));
 }
 
-/** TS reference of the circuit's Predicate: does `p` hold for these attributes at `time`? */
+/**
+ * TS reference of the circuit's Predicate: does `p` hold for these attributes at the unix
+ * time `time` (whose UTC date the age operator compares with)?
+ */
 export function evaluatePredicate(
   p: Predicate,
   attributes: readonly bigint[],
@@ -97,7 +103,7 @@ export function evaluatePredicate(
 ): boolean {
   const pred = validatePredicate(p, 0);
   const attr = encodeValue(attributes[pred.slot] ?? -1n, `attribute ${pred.slot}`);
-  const t = encodeTime(time);
+  const today = BigInt(utcDateOf(encodeTime(time)));
   switch (pred.op) {
     case Op.unused:
       return true;
@@ -109,8 +115,8 @@ export function evaluatePredicate(
       return attr === pred.value;
     case Op.neq:
       return attr !== pred.value;
-    case Op.elapsedGte:
-      return t + DATE_OFFSET >= attr + pred.value;
+    case Op.ageAtLeast:
+      return attr + pred.value * 10000n <= today;
     default:
       return false;
   }

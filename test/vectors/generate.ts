@@ -17,11 +17,10 @@ const w = await zk.calculateWitnessValues(input);
 const golden = {
   external: old.external,
   encodings: {
-    dateOffset: s(zk.DATE_OFFSET),
     date_1800_01_01: s(zk.encodeDate('1800-01-01')),
     date_1960_05_04: s(zk.encodeDate('1960-05-04')),
     date_2000_02_29: s(zk.encodeDate('2000-02-29')),
-    yearsInSeconds_18: s(zk.yearsInSeconds(18)),
+    proofTime_1790000000: s(zk.encodeProofTime(1_790_000_000n)),
     schema_age_v1: s(zk.schemaId('zkrep.age.v1')),
     schema_reputation_v1: s(zk.schemaId('zkrep.reputation.v1')),
   },
