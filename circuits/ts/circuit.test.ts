@@ -28,6 +28,7 @@ import {
   claimFields,
   computeNullifier,
   encodeDate,
+  encodeProofTime,
   issuerKeyHash,
   poseidon,
   queryHash,
@@ -55,6 +56,10 @@ const inEddsa = (text: string): RegExp =>
 const at = (text: string): RegExp => new RegExp(`CredentialQuery line ${lineOf(SRC, text)}\\)`);
 const inRevocation = (text: string): RegExp =>
   new RegExp(`NotRevoked line ${lineOf(REV_SRC, text)} < CredentialQuery line \\d+\\)`);
+
+const PRED_SRC = readFileSync('circuits/src/predicate.circom', 'utf8').split('\n');
+/** The packed time signal of a unix time (date · 2^40 + unix). */
+const pt = (unix: bigint): string => String(encodeProofTime(unix));
 
 const f = ageFixture();
 const good = buildWitnessInput(requestFor(f));
@@ -89,9 +94,9 @@ const fields = claimFields(f.claim);
 const withField = (i: number, v: bigint): bigint[] => fields.map((x, j) => (j === i ? v : x));
 
 describe('CredentialQuery: shape', () => {
-  it('has exactly 13,461 constraints and 7 public signals (regression gate)', () => {
+  it('has exactly 13,540 constraints and 7 public signals (regression gate)', () => {
     const r1cs = readR1csFile(artifactPath('r1cs'));
-    expect(r1cs.constraints.length).toBe(13461);
+    expect(r1cs.constraints.length).toBe(13540);
     expect(r1cs.nOutputs + r1cs.nPubInputs).toBe(7);
     expect(r1cs.constraints.length).toBeLessThanOrEqual(16000);
   });
@@ -129,15 +134,15 @@ describe('CredentialQuery: a valid witness', () => {
       issuerKeyHash(f.issuerPublicKey),
       queryHash(f.query),
       f.tree.root,
-      NOW,
+      encodeProofTime(NOW),
       4242n,
       999n,
     ]);
   });
 
   it('accepts the boundaries time = issuedAt and time = expiresAt − 1', async () => {
-    expect(await run({ ...good, time: String(f.claim.issuedAt) })).toBe('ok');
-    expect(await run({ ...good, time: String(f.claim.expiresAt - 1n) })).toBe('ok');
+    expect(await run({ ...good, time: pt(f.claim.issuedAt) })).toBe('ok');
+    expect(await run({ ...good, time: pt(f.claim.expiresAt - 1n) })).toBe('ok');
   });
 });
 
@@ -202,25 +207,28 @@ describe('CredentialQuery: each check fails alone', () => {
   });
 
   it('a credential issued in the future fails issuedAt ≤ time', async () => {
-    expect(await run({ ...good, time: String(f.claim.issuedAt - 1n) })).toMatch(
-      at('notFuture === 1'),
-    );
+    expect(await run({ ...good, time: pt(f.claim.issuedAt - 1n) })).toMatch(at('notFuture === 1'));
   });
 
   it('an expired credential fails time < expiresAt (also exactly at expiresAt)', async () => {
-    expect(await run({ ...good, time: String(f.claim.expiresAt) })).toMatch(at('notExpired === 1'));
-    expect(await run({ ...good, time: String(f.claim.expiresAt + DAY) })).toMatch(
+    expect(await run({ ...good, time: pt(f.claim.expiresAt) })).toMatch(at('notExpired === 1'));
+    expect(await run({ ...good, time: pt(f.claim.expiresAt + DAY) })).toMatch(
       at('notExpired === 1'),
     );
   });
 
-  it('C04/C05: a time ≥ 2^40 or of r − k fails its range check', async () => {
-    expect(await run({ ...good, time: String(MAX_TIME + 1n) })).toMatch(
-      at('Num2Bits(TIME_BITS)(time)'),
+  it('C04/C05: a time signal ≥ 2^67 or of r − k fails its range check', async () => {
+    const inUnpack = new RegExp(
+      `Num2Bits line \\d+ < UnpackTime line ${lineOf(PRED_SRC, 'Num2Bits(timeBits + dateBits)(time)')} < CredentialQuery line ${lineOf(SRC, 'UnpackTime(TIME_BITS, DATE_BITS)(time)')}\\)`,
     );
-    expect(await run({ ...good, time: String(SNARK_FIELD_SIZE - 1n) })).toMatch(
-      at('Num2Bits(TIME_BITS)(time)'),
-    );
+    expect(await run({ ...good, time: String(1n << 67n) })).toMatch(inUnpack);
+    expect(await run({ ...good, time: String(SNARK_FIELD_SIZE - 1n) })).toMatch(inUnpack);
+  });
+
+  it('the validity window uses the seconds of the time signal, not its date', async () => {
+    // Seconds just past expiry with the date of an earlier day still fail notExpired.
+    const late = (20260101n << 40n) | f.claim.expiresAt;
+    expect(await run({ ...good, time: String(late) })).toMatch(at('notExpired === 1'));
   });
 
   it('C04/C05: an aliased expiry (r − 1, "never expires" after wrapping) fails its range check', async () => {
@@ -265,6 +273,7 @@ describe('CredentialQuery: each check fails alone', () => {
 
   it('an unsatisfied predicate (holder is 17) fails in Predicate', async () => {
     const input = signed(withField(5, encodeDate('2009-01-01')));
+    expect(NOW).toBeLessThan(BigInt(Date.UTC(2027, 0, 1) / 1000)); // so the holder is 17
     expect(await run(input)).toMatch(/Predicate line \d+ < CredentialQuery/);
   });
 

@@ -76,7 +76,7 @@ describe('golden vectors: zkrep encodings and hashes', () => {
       golden.fixture.issuerKeyHash,
       golden.fixture.queryHash,
       golden.revocation.rootRevoked_3_1000,
-      '1790000000',
+      golden.encodings.proofTime_1790000000,
       '4242',
       '999',
     ]);
