@@ -15,6 +15,8 @@ import {
   type SignalExpectations,
   buildWitnessInput,
   checkPublicSignals,
+  decodeProofTime,
+  encodeProofTime,
   computeNullifier,
   issuerKeyHash,
   loadVerificationKey,
@@ -47,7 +49,7 @@ describe('prove and verify', () => {
         issuerKeyHash: issuerKeyHash(age.issuerPublicKey),
         queryHash: queryHash(age.query),
         revocationRoot: age.tree.root,
-        time: NOW,
+        time: encodeProofTime(NOW),
         scope: 4242n,
         signalHash: 999n,
       },
@@ -224,7 +226,11 @@ describe('checks outside the circuit (each failing alone)', () => {
       (e) => ({ ...e, rootAccepted: () => false }),
       'root_unknown',
     ],
-    ['K15 proof time more than 5 min ahead', (e) => ({ ...e, now: NOW - 301n }), 'proof_from_future'],
+    [
+      'K15 proof time more than 5 min ahead',
+      (e) => ({ ...e, now: NOW - 301n }),
+      'proof_from_future',
+    ],
     ['K15 proof older than the maximum age', (e) => ({ ...e, now: NOW + 601n }), 'proof_too_old'],
   ];
   it.each(cases)('%s', (_label, change, code) => {
@@ -235,6 +241,34 @@ describe('checks outside the circuit (each failing alone)', () => {
   it('boundaries: exactly 300 s ahead and exactly maxProofAge old are accepted', () => {
     expect(checkPublicSignals(s(), { ...expectations(), now: NOW - 300n }).ok).toBe(true);
     expect(checkPublicSignals(s(), { ...expectations(), now: NOW + 600n }).ok).toBe(true);
+  });
+
+  it('the time signal must carry the UTC date of its seconds (proof_date_mismatch)', () => {
+    const { unix, date } = decodeProofTime(s().time);
+    const withDate = (d: bigint): bigint => (d << 40n) | unix;
+    expect(checkPublicSignals(s(), expectations()).ok).toBe(true);
+    for (const forged of [
+      withDate(BigInt(date) + 1n), // a later date: would make the holder older
+      withDate(BigInt(date) + 10000n), // a year later
+      withDate(BigInt(date) - 1n),
+      unix, // no date at all (an old-style time)
+      1n << 67n, // beyond the 67 bits the circuit decomposes
+    ]) {
+      const res = checkPublicSignals({ ...s(), time: forged }, expectations());
+      expect(res.ok ? 'ok' : res.code).toBe('proof_date_mismatch');
+    }
+  });
+
+  it('a proof may not carry a later UTC date than the verifier, even within the clock skew', () => {
+    const midnight = BigInt(Date.UTC(2026, 11, 1) / 1000); // 2026-12-01T00:00:00Z
+    const at = (t: bigint) => ({ ...s(), time: encodeProofTime(t) });
+    const e = { ...expectations(), maxProofAge: 3600n };
+    // Made 30 s after midnight, checked 10 s before it: within 300 s, but tomorrow's date.
+    const early = checkPublicSignals(at(midnight + 30n), { ...e, now: midnight - 10n });
+    expect(early.ok ? 'ok' : early.code).toBe('proof_from_future');
+    // The same skew within one day is accepted; an older date is accepted.
+    expect(checkPublicSignals(at(midnight + 30n), { ...e, now: midnight + 10n }).ok).toBe(true);
+    expect(checkPublicSignals(at(midnight - 10n), { ...e, now: midnight + 30n }).ok).toBe(true);
   });
 
   it('C17: a nullifier of 0 is refused', () => {
