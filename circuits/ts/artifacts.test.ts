@@ -14,6 +14,7 @@ import {
   PTAU_FILE,
   artifactPath,
   buildDir,
+  circuitSourcesHash,
   readLock,
   sha256,
 } from './artifacts.js';
@@ -103,6 +104,16 @@ describe('artifact provenance', () => {
       expect([constant(`IC${i}x`), constant(`IC${i}y`)]).toEqual(p.slice(0, 2));
     });
     expect(sol).not.toMatch(/IC8x/);
+  });
+
+  it('S03: the lock pins the circuit sources it was built from (a changed .circom needs --update-lock)', () => {
+    const lock = readLock();
+    expect(lock.sourcesSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(circuitSourcesHash()).toBe(lock.sourcesSha256);
+    // and the build dir records the same sources (a stale build is rebuilt, not used)
+    expect(readFileSync(join(buildDir(), 'sources.sha256'), 'utf8').trim()).toBe(
+      lock.sourcesSha256,
+    );
   });
 
   it('S05: tool versions are pinned exactly, snarkjs ≥ 0.7.5, and match the lock', () => {
