@@ -14,6 +14,8 @@ export default {
   moduleNameMapper: {
     '^#zk$': '<rootDir>/circuits/ts/index.ts',
     '^#contracts$': '<rootDir>/contracts/ts/index.ts',
+    '^#platform$': '<rootDir>/platform/index.ts',
+    '^#issuer$': '<rootDir>/issuer/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/**/*.test.ts'],
