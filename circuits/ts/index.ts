@@ -63,6 +63,18 @@ export {
   claimHash,
 } from './claim.js';
 export {
+  type AttributeKind,
+  type AttributeSpec,
+  type AttributeValues,
+  type CredentialSchema,
+  AGE_SCHEMA,
+  REPUTATION_SCHEMA,
+  CREDENTIAL_SCHEMAS,
+  findCredentialSchema,
+  encodeAttributes,
+  encodePredicateValue,
+} from './schemas.js';
+export {
   ZERO_HASHES,
   EMPTY_REVOCATION_ROOT,
   RevocationTree,

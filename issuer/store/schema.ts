@@ -1,0 +1,200 @@
+/**
+ * The issuer's own tables, on the same TypeORM connection as Veramo's stores (one database,
+ * SQLite or PostgreSQL). Data minimisation (docs/issuer.md): nothing here holds an attribute
+ * value — a credential row is its id, type, holder DID, validity, status and the zk key that
+ * signed it, which is exactly what revocation and re-issuance need.
+ *
+ * Times are unix seconds in BIGINT columns; TypeORM returns them as strings on PostgreSQL, so
+ * the store converts with `Number()` (all values are < 2^53).
+ */
+import {
+  EntitySchema,
+  Table,
+  TableIndex,
+  type MigrationInterface,
+  type QueryRunner,
+} from 'typeorm';
+
+/** The issuer's BabyJubJub keys (one active; older ones retired after a rotation). */
+export interface ZkKeyRow {
+  keyHash: string;
+  publicKeyAx: string;
+  publicKeyAy: string;
+  /** The 32-byte private key, hex, encrypted with the KMS SecretBox. */
+  encryptedPrivateKey: string;
+  status: 'active' | 'retired';
+  createdAt: number;
+}
+
+/** One issued credential: what revocation and re-issuance need, no attribute values. */
+export interface CredentialRow {
+  /** The credential id: the key in the issuer's revocation tree (sequential, never reused). */
+  id: number;
+  type: string;
+  holderDid: string;
+  keyHash: string;
+  issuedAt: number;
+  expiresAt: number;
+  status: 'active' | 'revoked';
+  revokedAt: number | null;
+}
+
+/** A single-use DID-authentication challenge. */
+export interface ChallengeRow {
+  nonce: string;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+/** A revocation root to publish (recorded before the transaction is sent). */
+export interface RootPublicationRow {
+  root: string;
+  keyHash: string;
+  /** How many revocations the root includes (the tree's size when it was computed). */
+  revokedCount: number;
+  status: 'pending' | 'sent' | 'confirmed';
+  txHash: string | null;
+  updatedAt: number;
+}
+
+const bigint = { type: 'bigint' as const, transformer: { to: (v: unknown) => v, from: Number } };
+
+export const ZkKeyEntity = new EntitySchema<ZkKeyRow>({
+  name: 'IssuerZkKey',
+  tableName: 'issuer_zk_key',
+  columns: {
+    keyHash: { name: 'key_hash', type: 'varchar', length: 80, primary: true },
+    publicKeyAx: { name: 'public_key_ax', type: 'varchar', length: 80 },
+    publicKeyAy: { name: 'public_key_ay', type: 'varchar', length: 80 },
+    encryptedPrivateKey: { name: 'encrypted_private_key', type: 'text' },
+    status: { type: 'varchar', length: 16 },
+    createdAt: { name: 'created_at', ...bigint },
+  },
+});
+
+export const CredentialEntity = new EntitySchema<CredentialRow>({
+  name: 'IssuerCredential',
+  tableName: 'issuer_credential',
+  columns: {
+    id: { type: 'integer', primary: true },
+    type: { type: 'varchar', length: 64 },
+    holderDid: { name: 'holder_did', type: 'varchar', length: 255 },
+    keyHash: { name: 'key_hash', type: 'varchar', length: 80 },
+    issuedAt: { name: 'issued_at', ...bigint },
+    expiresAt: { name: 'expires_at', ...bigint },
+    status: { type: 'varchar', length: 16 },
+    revokedAt: { name: 'revoked_at', ...bigint, nullable: true },
+  },
+});
+
+export const ChallengeEntity = new EntitySchema<ChallengeRow>({
+  name: 'IssuerChallenge',
+  tableName: 'issuer_challenge',
+  columns: {
+    nonce: { type: 'varchar', length: 64, primary: true },
+    expiresAt: { name: 'expires_at', ...bigint },
+    usedAt: { name: 'used_at', ...bigint, nullable: true },
+  },
+});
+
+export const RootPublicationEntity = new EntitySchema<RootPublicationRow>({
+  name: 'IssuerRootPublication',
+  tableName: 'issuer_root_publication',
+  columns: {
+    root: { type: 'varchar', length: 80, primary: true },
+    keyHash: { name: 'key_hash', type: 'varchar', length: 80 },
+    revokedCount: { name: 'revoked_count', type: 'integer' },
+    status: { type: 'varchar', length: 16 },
+    txHash: { name: 'tx_hash', type: 'varchar', length: 80, nullable: true },
+    updatedAt: { name: 'updated_at', ...bigint },
+  },
+});
+
+export const ISSUER_ENTITIES = [
+  ZkKeyEntity,
+  CredentialEntity,
+  ChallengeEntity,
+  RootPublicationEntity,
+];
+
+/** Creates the issuer's tables (portable DDL through TypeORM's schema builder). */
+export class CreateIssuerTables1764547200000 implements MigrationInterface {
+  name = 'CreateIssuerTables1764547200000';
+
+  async up(q: QueryRunner): Promise<void> {
+    const text = (name: string, length = 80) => ({ name, type: 'varchar', length: String(length) });
+    const big = (name: string, isNullable = false) => ({ name, type: 'bigint', isNullable });
+    await q.createTable(
+      new Table({
+        name: 'issuer_zk_key',
+        columns: [
+          { ...text('key_hash'), isPrimary: true },
+          text('public_key_ax'),
+          text('public_key_ay'),
+          { name: 'encrypted_private_key', type: 'text' },
+          text('status', 16),
+          big('created_at'),
+        ],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
+        name: 'issuer_credential',
+        columns: [
+          { name: 'id', type: 'integer', isPrimary: true },
+          text('type', 64),
+          text('holder_did', 255),
+          text('key_hash'),
+          big('issued_at'),
+          big('expires_at'),
+          text('status', 16),
+          big('revoked_at', true),
+        ],
+      }),
+      true,
+    );
+    await q.createIndex(
+      'issuer_credential',
+      new TableIndex({ name: 'issuer_credential_holder', columnNames: ['holder_did'] }),
+    );
+    await q.createTable(
+      new Table({
+        name: 'issuer_challenge',
+        columns: [
+          { ...text('nonce', 64), isPrimary: true },
+          big('expires_at'),
+          big('used_at', true),
+        ],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
+        name: 'issuer_root_publication',
+        columns: [
+          { ...text('root'), isPrimary: true },
+          text('key_hash'),
+          { name: 'revoked_count', type: 'integer' },
+          text('status', 16),
+          { ...text('tx_hash'), isNullable: true },
+          big('updated_at'),
+        ],
+      }),
+      true,
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const t of [
+      'issuer_root_publication',
+      'issuer_challenge',
+      'issuer_credential',
+      'issuer_zk_key',
+    ]) {
+      await q.dropTable(t, true);
+    }
+  }
+}
+
+export const ISSUER_MIGRATIONS = [CreateIssuerTables1764547200000];
