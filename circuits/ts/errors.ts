@@ -71,6 +71,16 @@ export const ERROR_CODES = {
     description: 'The credential does not satisfy the query (the circuit rejects the witness).',
   },
 
+  // ---- who may call (401/403/413/429) ----
+  unauthorized: {
+    status: 401,
+    description: 'Authentication is missing or failed (API key, DID challenge).',
+  },
+  forbidden: { status: 403, description: 'The caller may not do this.' },
+  payload_too_large: { status: 413, description: 'The request body is larger than allowed.' },
+  rate_limited: { status: 429, description: 'Too many requests; retry later.' },
+  not_found: { status: 404, description: 'No such resource.' },
+
   // ---- state conflicts (404/409) ----
   policy_unknown: { status: 404, description: 'No policy has this id.' },
   policy_disabled: { status: 409, description: 'The policy is disabled.' },
@@ -111,6 +121,10 @@ export const ERROR_CODES = {
   deploy_failed: { status: 500, description: 'A contract deployment failed.' },
   deployment_invalid: { status: 500, description: 'A deployment record is invalid or stale.' },
   internal: { status: 500, description: 'An unexpected internal error.' },
+  database_unavailable: {
+    status: 503,
+    description: 'The database cannot be opened, reached or started.',
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 /** Every error code of zkrep. */
