@@ -123,7 +123,13 @@ export {
   type VerifyFailureCode,
   type VerifyResult,
   type VerifyItem,
+  type NormalizedVerifyItem,
+  type VerifyFailure,
   checkProofEncoding,
+  isVerifyFailure,
+  normalizeVerifyItem,
+  normalizeVerifyRequest,
+  preparedKeyCacheStats,
   verify,
   verifyBatch,
 } from './verify.js';

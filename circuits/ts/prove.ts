@@ -51,38 +51,91 @@ function witnessError(err: unknown): ZkError {
   return new ZkError(ZK_ERROR.witnessFailed, 'witness calculation failed', { cause: err });
 }
 
-/** Runs `fn` with console.error/log muted: the runtime prints failed asserts before throwing. */
-async function quietly<T>(fn: () => Promise<T>): Promise<T> {
-  const { error, log } = console;
-  console.error = () => {};
-  console.log = () => {};
-  try {
-    return await fn();
-  } catch (err) {
-    throw witnessError(err);
-  } finally {
-    console.error = error;
-    console.log = log;
+/** The circom runtime's exception codes, worded as circom_runtime words them. */
+const RUNTIME_EXCEPTIONS: Record<number, string> = {
+  1: 'Signal not found. ',
+  2: 'Too many signals set. ',
+  3: 'Signal already set. ',
+  4: 'Assert Failed. ',
+  5: 'Not enough memory. ',
+  6: 'Input signal array access exceeds the size. ',
+};
+
+// The WebAssembly API, typed here: the project's lib settings (ES2022, node) do not declare it.
+interface WasmInstance {
+  exports: Record<string, unknown>;
+}
+const wasmApi = (
+  globalThis as unknown as {
+    WebAssembly: {
+      compile(bytes: Uint8Array): Promise<object>;
+      instantiate(module: object, imports: Record<string, object>): Promise<WasmInstance>;
+    };
   }
+).WebAssembly;
+// circom_runtime's builder also takes a ready WebAssembly.Instance (vendor.d.ts types bytes only)
+const builderFromInstance = WitnessCalculatorBuilder as unknown as (
+  instance: WasmInstance,
+) => Promise<WitnessCalculator>;
+
+/**
+ * One instance of a circuit's wasm that never prints. circom's JS runtimes (circom_runtime
+ * and the generated witness_calculator.js alike) implement the wasm's `runtime` imports with
+ * console.log/console.error: a failed assert prints "ERROR: 4 …" before it throws. Muting the
+ * global console around the call is not safe across `await`s (two overlapping calls left it
+ * muted for the rest of the process), so the instance is made here, with imports that keep
+ * the runtime's messages for the thrown error instead of printing them; handed a ready
+ * instance, circom_runtime's builder installs no imports of its own.
+ */
+async function quietCalculator(module: object): Promise<WitnessCalculator> {
+  let exports: Record<string, unknown> = {};
+  let errors = '';
+  const message = (): string => {
+    const next = exports.getMessageChar as () => number;
+    let s = '';
+    for (let c = next(); c !== 0; c = next()) s += String.fromCharCode(c);
+    return s;
+  };
+  const instance = await wasmApi.instantiate(module, {
+    runtime: {
+      exceptionHandler: (code: number): never => {
+        throw new Error(`${RUNTIME_EXCEPTIONS[code] ?? 'Unknown error. '}${errors}`);
+      },
+      printErrorMessage: (): void => {
+        errors += `${message()}\n`;
+      },
+      writeBufferMessage: (): void => void message(), // the circuit's log(): drained, not printed
+      showSharedRWMemory: (): void => {},
+    },
+  });
+  exports = instance.exports;
+  return builderFromInstance(instance);
 }
 
 /**
- * Instantiates a witness calculator for a circuit wasm (instantiate once, reuse). The
- * circom runtime appends every failure message to a string it never clears, so after a
- * failed witness the instance is discarded and a fresh one is built on next use: errors
- * name only the current failure, and a long-running service does not grow that string.
+ * Instantiates a witness calculator for a circuit wasm (instantiate once, reuse). Nothing is
+ * printed and no global is touched: a failure's messages end up in the thrown ZkError.
+ * Calculations on one instance run one at a time: circom_runtime `await`s between computing
+ * a witness and reading it out, so two overlapping calls on one instance would each read the
+ * witness of whichever input was set last. After a failed witness the instance is discarded
+ * and a fresh one is made on next use (its message buffer and state start clean).
  */
 export async function createWitnessCalculator(wasm: Uint8Array): Promise<CircuitWitness> {
-  let wc: Promise<WitnessCalculator> = WitnessCalculatorBuilder(wasm);
+  const module = await wasmApi.compile(wasm);
+  let wc: Promise<WitnessCalculator> | undefined = quietCalculator(module);
   await wc;
-  const run = async <T>(fn: (c: WitnessCalculator) => Promise<T>): Promise<T> => {
-    const current = await wc;
-    try {
-      return await quietly(() => fn(current));
-    } catch (err) {
-      wc = WitnessCalculatorBuilder(wasm);
-      throw err;
-    }
+  let tail: Promise<unknown> = Promise.resolve();
+  const run = <T>(fn: (c: WitnessCalculator) => Promise<T>): Promise<T> => {
+    const result = tail.then(async () => {
+      try {
+        return await fn(await (wc ??= quietCalculator(module)));
+      } catch (err) {
+        wc = undefined;
+        throw witnessError(err);
+      }
+    });
+    tail = result.catch(() => undefined);
+    return result;
   };
   return {
     wtns: (input) => run((c) => c.calculateWTNSBin(input, true)),
