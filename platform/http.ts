@@ -1,0 +1,184 @@
+/**
+ * The HTTP pieces every service shares, so each has the same shape (STYLE.md "Services"):
+ * request validation from one zod schema (the same schema feeds `/openapi.json`), an API-key
+ * guard, a rate limiter, structured logs without personal data, a 404 fallback, and ONE error
+ * middleware that answers `{ code, message }` with the status of the code (`ERROR_CODES`).
+ * A 500 carries nothing internal.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  extendZodWithOpenApi,
+} from '@asteasolutions/zod-to-openapi';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { pino, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { z } from 'zod';
+import { ZkrepError, isErrorCode, httpStatusOf, type ErrorCode } from '#zk';
+
+extendZodWithOpenApi(z);
+export { z };
+
+/** Throws a ZkrepError; for route handlers. */
+export function httpError(code: ErrorCode, message: string): never {
+  throw new ZkrepError(code, message);
+}
+
+/**
+ * Parses `value` with `schema`; a failure is a `bad_input` that names the failing fields' paths,
+ * never their values.
+ */
+export function parseInput<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  what = 'body',
+): z.infer<T> {
+  const res = schema.safeParse(value);
+  if (res.success) return res.data;
+  const paths = [
+    ...new Set(res.error.issues.map((i) => (i.path.length ? i.path.join('.') : what))),
+  ];
+  throw new ZkrepError('bad_input', `invalid ${what}: ${paths.slice(0, 5).join(', ')}`);
+}
+
+/** A structured logger; `LOG_LEVEL` is read by the service's config, not here. */
+export function createLogger(options: { level?: string; name: string }): Logger {
+  return pino({
+    name: options.name,
+    level: options.level ?? 'info',
+    // Never log credentials of any kind.
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
+      remove: true,
+    },
+  });
+}
+
+/**
+ * Request logging: method, route path (no query string: it may carry identifiers), status and
+ * time. Bodies are never logged.
+ */
+export function requestLogger(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    serializers: {
+      req: (req: { method: string; url: string; id: unknown }) => ({
+        id: req.id,
+        method: req.method,
+        path: String(req.url).split('?')[0],
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+  }) as unknown as RequestHandler;
+}
+
+/**
+ * Requires `Authorization: Bearer <key>` (or `x-api-key`) equal to one of `keys` (constant-time
+ * compare of SHA-256 digests). An empty key list refuses everyone: a missing key never opens.
+ */
+export function requireApiKey(keys: readonly string[]): RequestHandler {
+  const digests = keys
+    .filter((k) => k.length > 0)
+    .map((k) => createHash('sha256').update(k).digest());
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.get('authorization');
+    const presented = header?.startsWith('Bearer ') ? header.slice(7) : req.get('x-api-key');
+    if (!presented) return next(new ZkrepError('unauthorized', 'an API key is required'));
+    const d = createHash('sha256').update(presented).digest();
+    if (!digests.some((k) => timingSafeEqual(k, d))) {
+      return next(new ZkrepError('unauthorized', 'the API key is not valid'));
+    }
+    next();
+  };
+}
+
+/** A per-client rate limit answering `rate_limited` in the usual body. */
+export function rateLimiter(options: { windowMs: number; limit: number }): RequestHandler {
+  return rateLimit({
+    windowMs: options.windowMs,
+    limit: options.limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new ZkrepError('rate_limited', 'too many requests')),
+  });
+}
+
+/** The 404 fallback, registered after every router. */
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new ZkrepError('not_found', `no route for ${req.method} ${req.path}`.slice(0, 200)));
+};
+
+/** The one error middleware: code → status, `{ code, message }`; anything unknown is a bare 500. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const { status, body } = toErrorResponse(err);
+    if (status >= 500) {
+      logger.error({ code: body.code, err: errorSummary(err), path: req.path }, 'request failed');
+    }
+    res.status(status).json(body);
+  };
+}
+
+/** Maps any thrown value to the status and body the API answers with. */
+export function toErrorResponse(err: unknown): {
+  status: number;
+  body: { code: ErrorCode; message: string };
+} {
+  if (err instanceof ZkrepError && isErrorCode(err.code)) {
+    return { status: httpStatusOf(err.code), body: { code: err.code, message: err.message } };
+  }
+  // body-parser errors carry a `type` and a `status`.
+  const e = err as { type?: string; status?: number };
+  if (e?.type === 'entity.too.large') {
+    return {
+      status: 413,
+      body: { code: 'payload_too_large', message: 'the request body is too large' },
+    };
+  }
+  if (
+    e?.type === 'entity.parse.failed' ||
+    e?.type === 'encoding.unsupported' ||
+    e?.type === 'charset.unsupported'
+  ) {
+    return {
+      status: 400,
+      body: { code: 'bad_input', message: 'the request body is not valid JSON' },
+    };
+  }
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return { status: 400, body: { code: 'bad_input', message: 'the request is malformed' } };
+  }
+  return { status: 500, body: { code: 'internal', message: 'internal error' } };
+}
+
+/** What a log may say about an unexpected error: its class and stack, not its data. */
+function errorSummary(err: unknown): { type: string; stack?: string } {
+  if (err instanceof Error)
+    return { type: err.name, stack: err.stack?.split('\n').slice(0, 6).join('\n') };
+  return { type: typeof err };
+}
+
+/** An OpenAPI registry: services register their routes' zod schemas; one document results. */
+export function createOpenApi(): OpenAPIRegistry {
+  return new OpenAPIRegistry();
+}
+
+/** The OpenAPI 3.1 document of a registry. */
+export function openApiDocument(
+  registry: OpenAPIRegistry,
+  info: { title: string; version: string; description?: string },
+): object {
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info,
+  });
+}
+
+/** The schema of every error body, for the OpenAPI document. */
+export const ErrorBody = z.object({ code: z.string(), message: z.string() }).openapi('Error', {
+  description: 'Every error: a stable code (docs/protocol.md §8) and a one-line message.',
+});
