@@ -155,10 +155,14 @@ export function toErrorResponse(err: unknown): {
   return { status: 500, body: { code: 'internal', message: 'internal error' } };
 }
 
-/** What a log may say about an unexpected error: its class and stack, not its data. */
-function errorSummary(err: unknown): { type: string; stack?: string } {
-  if (err instanceof Error)
-    return { type: err.name, stack: err.stack?.split('\n').slice(0, 6).join('\n') };
+/**
+ * What a log may say about an unexpected error: its class and stack frames, not its message
+ * (a driver's message can quote the values it choked on).
+ */
+function errorSummary(err: unknown): { type: string; frames?: string } {
+  if (err instanceof Error) {
+    return { type: err.name, frames: err.stack?.split('\n').slice(1, 7).join('\n') };
+  }
   return { type: typeof err };
 }
 
