@@ -22,7 +22,7 @@ import { EthrDIDProvider } from '@veramo/did-provider-ethr';
 import { DIDResolverPlugin } from '@veramo/did-resolver';
 import { KeyManager } from '@veramo/key-manager';
 import { KeyManagementSystem, SecretBox } from '@veramo/kms-local';
-import { Resolver } from 'did-resolver';
+import { Resolver, type DIDCache, type DIDResolutionResult } from 'did-resolver';
 import { JsonRpcProvider } from 'ethers';
 import { getResolver as ethrDidResolver } from 'ethr-did-resolver';
 import type { DataSource } from 'typeorm';
@@ -54,8 +54,34 @@ export function ethrProvider(network: EthrNetwork): JsonRpcProvider {
   return new JsonRpcProvider(network.rpcUrl, network.chainId, { staticNetwork: true });
 }
 
+/**
+ * A resolution cache with a time limit: did-resolver's own cache keeps a document (and even a
+ * resolver error) for the life of the process, which would hide a key rotation or a
+ * deactivation (SECURITY-CASES I03/I04). Only successful resolutions are kept, for `ttlMs`;
+ * `?no-cache=true` bypasses it.
+ */
+export function ttlCache(ttlMs: number, now: () => number = Date.now): DIDCache {
+  const cache = new Map<string, { at: number; result: DIDResolutionResult }>();
+  return async (parsed, resolve) => {
+    if (parsed.params?.['no-cache'] === 'true') return resolve();
+    const hit = cache.get(parsed.didUrl);
+    if (hit && now() - hit.at < ttlMs) return hit.result;
+    const result = await resolve();
+    if (!result.didResolutionMetadata?.error && result.didDocument) {
+      cache.set(parsed.didUrl, { at: now(), result });
+    } else {
+      cache.delete(parsed.didUrl);
+    }
+    return result;
+  };
+}
+
 /** A did:ethr resolver for one network, usable on its own (verifiers, wallets, tests). */
-export function ethrResolver(network: EthrNetwork, provider = ethrProvider(network)): Resolver {
+export function ethrResolver(
+  network: EthrNetwork,
+  options: { provider?: JsonRpcProvider; cacheTtlMs?: number } = {},
+): Resolver {
+  const provider = options.provider ?? ethrProvider(network);
   // ethr-did-resolver's typings name ethers' CommonJS build and ours its ESM build: the same
   // class at run time, two nominal types for tsc (a `#private` field), hence the cast.
   const config = {
@@ -63,7 +89,8 @@ export function ethrResolver(network: EthrNetwork, provider = ethrProvider(netwo
       { name: network.name, chainId: network.chainId, provider, registry: network.registry },
     ],
   } as unknown as Parameters<typeof ethrDidResolver>[0];
-  return new Resolver(ethrDidResolver(config), { cache: true });
+  const ttl = options.cacheTtlMs ?? 30_000;
+  return new Resolver(ethrDidResolver(config), { cache: ttl > 0 ? ttlCache(ttl) : false });
 }
 
 /** Builds the issuer agent; refuses to start without a well-formed KMS secret. */
@@ -107,7 +134,7 @@ export function createIssuerAgent(params: CreateIssuerAgentParameters): IssuerAg
           }),
         },
       }),
-      new DIDResolverPlugin({ resolver: ethrResolver(network, provider) }),
+      new DIDResolverPlugin({ resolver: ethrResolver(network, { provider }) }),
       new CredentialPlugin([new CredentialProviderJWT()]),
     ],
   });

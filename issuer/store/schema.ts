@@ -46,6 +46,22 @@ export interface ChallengeRow {
   usedAt: number | null;
 }
 
+/** One revocation, in the order it happened (the tree at publication n = the first n). */
+export interface RevocationRow {
+  seq: number;
+  credentialId: number;
+  keyHash: string;
+  revokedAt: number;
+}
+
+/** Verified KYC data waiting for its holder to ask for the credential (encrypted at rest). */
+export interface PendingKycRow {
+  holderDid: string;
+  /** The attribute values as JSON, encrypted with the KMS SecretBox. */
+  encryptedAttributes: string;
+  expiresAt: number;
+}
+
 /** A revocation root to publish (recorded before the transaction is sent). */
 export interface RootPublicationRow {
   root: string;
@@ -110,11 +126,34 @@ export const RootPublicationEntity = new EntitySchema<RootPublicationRow>({
   },
 });
 
+export const RevocationEntity = new EntitySchema<RevocationRow>({
+  name: 'IssuerRevocation',
+  tableName: 'issuer_revocation',
+  columns: {
+    seq: { type: 'integer', primary: true },
+    credentialId: { name: 'credential_id', type: 'integer', unique: true },
+    keyHash: { name: 'key_hash', type: 'varchar', length: 80 },
+    revokedAt: { name: 'revoked_at', ...bigint },
+  },
+});
+
+export const PendingKycEntity = new EntitySchema<PendingKycRow>({
+  name: 'IssuerPendingKyc',
+  tableName: 'issuer_pending_kyc',
+  columns: {
+    holderDid: { name: 'holder_did', type: 'varchar', length: 255, primary: true },
+    encryptedAttributes: { name: 'encrypted_attributes', type: 'text' },
+    expiresAt: { name: 'expires_at', ...bigint },
+  },
+});
+
 export const ISSUER_ENTITIES = [
   ZkKeyEntity,
   CredentialEntity,
   ChallengeEntity,
   RootPublicationEntity,
+  RevocationEntity,
+  PendingKycEntity,
 ];
 
 /** Creates the issuer's tables (portable DDL through TypeORM's schema builder). */
@@ -171,6 +210,29 @@ export class CreateIssuerTables1764547200000 implements MigrationInterface {
     );
     await q.createTable(
       new Table({
+        name: 'issuer_revocation',
+        columns: [
+          { name: 'seq', type: 'integer', isPrimary: true },
+          { name: 'credential_id', type: 'integer', isUnique: true },
+          text('key_hash'),
+          big('revoked_at'),
+        ],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
+        name: 'issuer_pending_kyc',
+        columns: [
+          { ...text('holder_did', 255), isPrimary: true },
+          { name: 'encrypted_attributes', type: 'text' },
+          big('expires_at'),
+        ],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
         name: 'issuer_root_publication',
         columns: [
           { ...text('root'), isPrimary: true },
@@ -187,6 +249,8 @@ export class CreateIssuerTables1764547200000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     for (const t of [
+      'issuer_pending_kyc',
+      'issuer_revocation',
       'issuer_root_publication',
       'issuer_challenge',
       'issuer_credential',
