@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IIssuerRegistry} from "./IIssuerRegistry.sol";
 import {Owned2Step} from "./Owned2Step.sol";
 import {PublicSignals} from "./PublicSignals.sol";
 
@@ -11,15 +12,7 @@ import {PublicSignals} from "./PublicSignals.sol";
 /// @dev Fail closed: an unknown, suspended or removed issuer, and an issuer with an empty schema
 ///      allow-list, is trusted for nothing. `Removed` is terminal (use it for a compromised key).
 ///      The registry is a module of `ZkGate` so that the gate reads it without an external call.
-abstract contract IssuerRegistry is Owned2Step {
-    /// @notice Lifecycle of an issuer. `None` means "never registered".
-    enum IssuerStatus {
-        None,
-        Active,
-        Suspended,
-        Removed
-    }
-
+abstract contract IssuerRegistry is IIssuerRegistry, Owned2Step {
     /// @notice One storage slot per issuer: the hot path of `ZkGate.verify` reads only this (for a
     ///         schema id above `INLINE_SCHEMA_IDS`, also one allow-list entry).
     /// @param controller The address allowed to publish the issuer's revocation roots.
@@ -30,42 +23,6 @@ abstract contract IssuerRegistry is Owned2Step {
         IssuerStatus status;
         uint88 schemaBits;
     }
-
-    /// @notice The key hash is 0 or not a BN254 field element.
-    error IssuerRegistry__InvalidKeyHash();
-    /// @notice The DID string is empty or longer than `MAX_DID_LENGTH` bytes.
-    error IssuerRegistry__InvalidDid();
-    /// @notice The schema id is 0 or not a BN254 field element.
-    error IssuerRegistry__InvalidSchema();
-    /// @notice The controller address is zero.
-    error IssuerRegistry__ZeroController();
-    /// @notice An issuer with this key hash was registered before (possibly removed since).
-    error IssuerRegistry__AlreadyRegistered();
-    /// @notice No issuer is registered under this key hash.
-    error IssuerRegistry__UnknownIssuer();
-    /// @notice The issuer was removed; removal is final.
-    error IssuerRegistry__IssuerRemoved();
-    /// @notice The requested status change is not allowed (e.g. to `None`, or to the current status).
-    error IssuerRegistry__InvalidStatus();
-
-    /// @notice An issuer was registered (status `Active`).
-    /// @param keyHash The issuer's key hash.
-    /// @param controller The address that publishes its revocation roots.
-    /// @param did The issuer's DID (an organisation's identifier, not personal data).
-    event IssuerRegistered(uint256 indexed keyHash, address indexed controller, string did);
-    /// @notice An issuer's status changed.
-    /// @param keyHash The issuer's key hash.
-    /// @param status The new status.
-    event IssuerStatusChanged(uint256 indexed keyHash, IssuerStatus status);
-    /// @notice An issuer's controller changed.
-    /// @param keyHash The issuer's key hash.
-    /// @param controller The new controller.
-    event IssuerControllerChanged(uint256 indexed keyHash, address indexed controller);
-    /// @notice A schema was added to or removed from an issuer's allow-list.
-    /// @param keyHash The issuer's key hash.
-    /// @param schema The schema id.
-    /// @param allowed Whether the issuer may now issue that schema.
-    event IssuerSchemaSet(uint256 indexed keyHash, uint256 indexed schema, bool allowed);
 
     /// @notice Longest DID string accepted, in bytes.
     uint256 public constant MAX_DID_LENGTH = 256;
@@ -88,11 +45,7 @@ abstract contract IssuerRegistry is Owned2Step {
     /// @dev Number of schema ids handed out.
     uint32 internal _schemaIdCount;
 
-    /// @notice Registers an active issuer with its initial schema allow-list.
-    /// @param keyHash Hash of the issuer's BabyJubJub public key; 0 < keyHash < r.
-    /// @param did The issuer's DID, 1..MAX_DID_LENGTH bytes.
-    /// @param controller The address that will publish the issuer's revocation roots.
-    /// @param schemas Schema ids the issuer may issue (may be empty: then it is trusted for nothing).
+    /// @inheritdoc IIssuerRegistry
     function registerIssuer(
         uint256 keyHash,
         string calldata did,
@@ -120,18 +73,13 @@ abstract contract IssuerRegistry is Owned2Step {
         }
     }
 
-    /// @notice Adds a schema to, or removes it from, an issuer's allow-list.
-    /// @param keyHash The issuer's key hash.
-    /// @param schema The schema id; 0 < schema < r.
-    /// @param allowed True to allow, false to deny.
+    /// @inheritdoc IIssuerRegistry
     function setIssuerSchema(uint256 keyHash, uint256 schema, bool allowed) external onlyOwner {
         _requireNotRemoved(keyHash);
         _setSchema(keyHash, schema, allowed);
     }
 
-    /// @notice Suspends, re-activates or removes an issuer. Removal is final.
-    /// @param keyHash The issuer's key hash.
-    /// @param status `Active`, `Suspended` or `Removed`, and different from the current status.
+    /// @inheritdoc IIssuerRegistry
     function setIssuerStatus(uint256 keyHash, IssuerStatus status) external onlyOwner {
         IssuerStatus current = _requireNotRemoved(keyHash);
         if (status == IssuerStatus.None || status == current) revert IssuerRegistry__InvalidStatus();
@@ -139,9 +87,7 @@ abstract contract IssuerRegistry is Owned2Step {
         emit IssuerStatusChanged(keyHash, status);
     }
 
-    /// @notice Changes the address that publishes an issuer's revocation roots.
-    /// @param keyHash The issuer's key hash.
-    /// @param controller The new controller; not zero.
+    /// @inheritdoc IIssuerRegistry
     function setIssuerController(uint256 keyHash, address controller) external onlyOwner {
         _requireNotRemoved(keyHash);
         if (controller == address(0)) revert IssuerRegistry__ZeroController();
@@ -149,11 +95,7 @@ abstract contract IssuerRegistry is Owned2Step {
         emit IssuerControllerChanged(keyHash, controller);
     }
 
-    /// @notice Reads an issuer.
-    /// @param keyHash The issuer's key hash.
-    /// @return status The status (`None` if never registered).
-    /// @return controller The root-publishing address.
-    /// @return did The DID string.
+    /// @inheritdoc IIssuerRegistry
     function getIssuer(
         uint256 keyHash
     ) external view returns (IssuerStatus status, address controller, string memory did) {
@@ -161,18 +103,12 @@ abstract contract IssuerRegistry is Owned2Step {
         return (record.status, record.controller, _issuerDids[keyHash]);
     }
 
-    /// @notice Whether `schema` is on the issuer's allow-list (regardless of the issuer's status).
-    /// @param keyHash The issuer's key hash.
-    /// @param schema The schema id.
-    /// @return True if allowed.
+    /// @inheritdoc IIssuerRegistry
     function isSchemaAllowed(uint256 keyHash, uint256 schema) external view returns (bool) {
         return _allows(_issuers[keyHash], keyHash, _schemaIds[schema]);
     }
 
-    /// @notice Whether the issuer is active and allowed to issue `schema`.
-    /// @param keyHash The issuer's key hash.
-    /// @param schema The schema id.
-    /// @return True if the issuer is trusted for that schema right now.
+    /// @inheritdoc IIssuerRegistry
     function isTrustedFor(uint256 keyHash, uint256 schema) external view returns (bool) {
         IssuerRecord memory issuer = _issuers[keyHash];
         return

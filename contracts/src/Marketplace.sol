@@ -6,12 +6,13 @@ import {NonReentrant} from "./NonReentrant.sol";
 
 /// @title Marketplace
 /// @notice A demo marketplace that consumes ZkGate verification passes: listing requires the
-///         seller's reputation pass, buying an age-restricted item requires the buyer's age pass.
-///         Payment is plain ETH, pushed to the seller after the trade is recorded; each buyer may
-///         rate its trade once. Events carry no personal data beyond the trading accounts.
-/// @dev A pass is identified by its nullifier, which the caller passes in (`sellerPass`,
-///      `agePass`); the gate checks that it belongs to msg.sender, is unexpired and that its policy
-///      is enabled. Checks-effects-interactions plus a transient-storage reentrancy guard.
+///         seller's reputation pass; buying an age-restricted item requires the buyer's age pass
+///         and that the seller STILL holds its reputation pass. Payment is plain ETH, pushed to the
+///         seller after the trade is recorded; each buyer may rate its trade once. Events carry no
+///         personal data beyond the trading accounts.
+/// @dev No pass ids: the gate answers `hasValidPass(policy, account)` (the account's pass is
+///      unexpired and its policy enabled), so callers pass nothing and cannot pass the wrong thing.
+///      Checks-effects-interactions plus a transient-storage reentrancy guard.
 contract Marketplace is NonReentrant {
     /// @notice Lifecycle of a listing.
     enum ListingState {
@@ -39,10 +40,14 @@ contract Marketplace is NonReentrant {
 
     /// @notice The gate address is zero, or a policy id is 0.
     error Marketplace__InvalidConfig();
-    /// @notice The seller has no valid reputation pass under that id.
+    /// @notice The caller (the seller) holds no valid reputation pass.
     error Marketplace__ReputationPassRequired();
-    /// @notice The buyer has no valid age pass under that id.
+    /// @notice The buyer holds no valid age pass.
     error Marketplace__AgePassRequired();
+    /// @notice The seller of this age-restricted listing no longer holds a valid reputation pass
+    ///         (it expired or its policy was disabled): the listing cannot be bought until the
+    ///         seller renews it.
+    error Marketplace__SellerNotEligible();
     /// @notice The price is 0.
     error Marketplace__InvalidPrice();
     /// @notice The listing does not exist or is not for sale.
@@ -115,16 +120,12 @@ contract Marketplace is NonReentrant {
 
     /// @notice Lists an item; the caller must hold a valid reputation pass.
     /// @param price Price in wei; > 0.
-    /// @param ageRestricted Whether buyers need an age pass.
-    /// @param sellerPass The nullifier identifying the caller's reputation pass.
+    /// @param ageRestricted Whether buyers need an age pass (and the seller a still-valid
+    ///        reputation pass at the time of each purchase).
     /// @return listingId The new listing's id.
-    function list(
-        uint96 price,
-        bool ageRestricted,
-        uint256 sellerPass
-    ) external returns (uint256 listingId) {
+    function list(uint96 price, bool ageRestricted) external returns (uint256 listingId) {
         if (price == 0) revert Marketplace__InvalidPrice();
-        if (!GATE.hasValidPass(REPUTATION_POLICY_ID, msg.sender, sellerPass)) {
+        if (!GATE.hasValidPass(REPUTATION_POLICY_ID, msg.sender)) {
             revert Marketplace__ReputationPassRequired();
         }
         listingId = ++listingCount;
@@ -149,18 +150,23 @@ contract Marketplace is NonReentrant {
         emit ListingCancelled(listingId);
     }
 
-    /// @notice Buys a listed item for exactly its price; age-restricted items need an age pass.
+    /// @notice Buys a listed item for exactly its price. An age-restricted item needs the buyer's
+    ///         valid age pass, and the seller must still hold a valid reputation pass.
+    /// @dev Unrestricted listings are not re-checked at purchase: the reputation pass gates the
+    ///      offer (`list`), and re-checking it would add a gate call to every purchase
+    ///      (docs/contracts.md, section 5).
     /// @param listingId The listing.
-    /// @param agePass The nullifier identifying the caller's age pass (ignored if not restricted).
-    function buy(uint256 listingId, uint256 agePass) external payable nonReentrant {
+    function buy(uint256 listingId) external payable nonReentrant {
         Listing storage listing = _listings[listingId];
         if (listing.state != ListingState.Listed) revert Marketplace__NotForSale();
         address seller = listing.seller;
         uint256 price = listing.price;
         if (msg.sender == seller) revert Marketplace__SelfPurchase();
         if (msg.value != price) revert Marketplace__WrongPayment();
-        if (listing.ageRestricted && !GATE.hasValidPass(AGE_POLICY_ID, msg.sender, agePass)) {
-            revert Marketplace__AgePassRequired();
+        if (listing.ageRestricted) {
+            (bool buyerValid, bool sellerValid) = _tradePasses(msg.sender, seller);
+            if (!buyerValid) revert Marketplace__AgePassRequired();
+            if (!sellerValid) revert Marketplace__SellerNotEligible();
         }
 
         // Effects before the interaction: a re-entrant call already sees the item as sold.
@@ -184,6 +190,39 @@ contract Marketplace is NonReentrant {
         if (score == 0 || score > 5) revert Marketplace__InvalidScore();
         listing.rated = true;
         emit Rated(listingId, listing.seller, score);
+    }
+
+    /// @notice Whether the buyer holds a valid age pass and the seller a valid reputation pass:
+    ///         `GATE.hasValidPassBoth(AGE_POLICY_ID, buyer, REPUTATION_POLICY_ID, seller)`.
+    /// @dev The same call as the one-line Solidity above, written out so that it stays within the
+    ///      10,000-gas budget of a gated purchase (docs/contracts.md, section 6.2): the arguments are
+    ///      written to scratch memory past the free-memory pointer, the gate is STATICCALLed, and
+    ///      the answer counts only if the call succeeded with exactly two words, each exactly 1 for
+    ///      "valid" (anything else, including a revert of the gate, reads as "not valid").
+    /// @param buyer The buyer.
+    /// @param seller The seller.
+    /// @return buyerValid The buyer's age pass is valid.
+    /// @return sellerValid The seller's reputation pass is valid.
+    function _tradePasses(
+        address buyer,
+        address seller
+    ) private view returns (bool buyerValid, bool sellerValid) {
+        IZkGate gate = GATE;
+        uint256 agePolicy = AGE_POLICY_ID;
+        uint256 reputationPolicy = REPUTATION_POLICY_ID;
+        bytes4 selector = IZkGate.hasValidPassBoth.selector;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 0x04), agePolicy)
+            mstore(add(m, 0x24), buyer)
+            mstore(add(m, 0x44), reputationPolicy)
+            mstore(add(m, 0x64), seller)
+            let ok := staticcall(gas(), gate, m, 0x84, m, 0x40)
+            ok := and(ok, eq(returndatasize(), 0x40))
+            buyerValid := and(ok, eq(mload(m), 1))
+            sellerValid := and(ok, eq(mload(add(m, 0x20)), 1))
+        }
     }
 
     /// @notice Reads a listing.

@@ -22,12 +22,19 @@ library PublicSignals {
     uint256 internal constant QUERY_HASH = 2;
     /// @notice Root of the issuer's revocation tree the proof shows non-membership against.
     uint256 internal constant REVOCATION_ROOT = 3;
-    /// @notice The "now" the proof was made for, in unix seconds.
+    /// @notice The "now" the proof was made for, packed: `date * 2^40 + unix`, where `unix` is unix
+    ///         seconds (< 2^40) and `date` the UTC calendar date of `unix` as YYYYMMDD (< 2^27;
+    ///         the circuit range-checks the whole value to 67 bits). Unpack with `UNIX_TIME_BITS`.
     uint256 internal constant TIME = 4;
     /// @notice keccak256(abi.encode(chainId, gate, policyId)) >> 8, recomputed on-chain.
     uint256 internal constant SCOPE = 5;
-    /// @notice keccak256(abi.encode(account, context)) >> 8: binds the proof to msg.sender.
+    /// @notice keccak256(abi.encode(account, context)) >> 8: binds the proof to the account that
+    ///         gets the pass (msg.sender of `verify`, the `account` of `verifyFor`).
     uint256 internal constant SIGNAL_HASH = 6;
+
+    /// @notice Width of the unix-seconds part of the packed `TIME` signal: `unix = time & (2^40 - 1)`,
+    ///         `date = time >> 40`.
+    uint256 internal constant UNIX_TIME_BITS = 40;
 
     /// @notice BN254 scalar field order r. Every public signal must be < r.
     uint256 internal constant FIELD_SIZE =

@@ -56,10 +56,10 @@ contract ReentrantSeller {
 
     /// @notice Lists an item as this contract.
     /// @param price Price.
-    /// @param pass The reputation pass nullifier.
+    /// @param ageRestricted Whether the listing is age-restricted.
     /// @return The listing id.
-    function listItem(uint96 price, uint256 pass) external returns (uint256) {
-        return MARKET.list(price, false, pass);
+    function listItem(uint96 price, bool ageRestricted) external returns (uint256) {
+        return MARKET.list(price, ageRestricted);
     }
 
     /// @notice Arms the callback.
@@ -83,7 +83,7 @@ contract ReentrantSeller {
         if (called || target == 0) return;
         called = true;
         observedState = MARKET.getListing(watched).state;
-        try MARKET.buy{value: msg.value}(target, 0) {
+        try MARKET.buy{value: msg.value}(target) {
             reentered = true;
         } catch (bytes memory reason) {
             revertData = reason;

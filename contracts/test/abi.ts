@@ -38,7 +38,7 @@ export const reentrantSellerAbi = [
   {
     inputs: [
       { internalType: 'uint96', name: 'price', type: 'uint96' },
-      { internalType: 'uint256', name: 'pass', type: 'uint256' },
+      { internalType: 'bool', name: 'ageRestricted', type: 'bool' },
     ],
     name: 'listItem',
     outputs: [{ internalType: 'uint256', name: '', type: 'uint256' }],
@@ -109,4 +109,80 @@ export const reentrantSellerAbi = [
     type: 'function',
   },
   { stateMutability: 'payable', type: 'receive' },
+] as const;
+
+/** ABI of `CivilDateHarness` (test only). */
+export const civilDateHarnessAbi = [
+  {
+    inputs: [{ internalType: 'uint256[]', name: 'unixTimes', type: 'uint256[]' }],
+    name: 'datesOf',
+    outputs: [{ internalType: 'uint256[]', name: 'dates', type: 'uint256[]' }],
+    stateMutability: 'pure',
+    type: 'function',
+  },
+  {
+    inputs: [{ internalType: 'uint256', name: 'unixTime', type: 'uint256' }],
+    name: 'measure',
+    outputs: [
+      { internalType: 'uint256', name: 'date', type: 'uint256' },
+      { internalType: 'uint256', name: 'gasUsed', type: 'uint256' },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+] as const;
+
+/** ABI of `FakePassGate` (test only). */
+export const fakePassGateAbi = [
+  { stateMutability: 'nonpayable', type: 'fallback' },
+  {
+    inputs: [
+      { internalType: 'uint256', name: '', type: 'uint256' },
+      { internalType: 'address', name: '', type: 'address' },
+    ],
+    name: 'hasValidPass',
+    outputs: [{ internalType: 'bool', name: '', type: 'bool' }],
+    stateMutability: 'pure',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'reverts',
+    outputs: [{ internalType: 'bool', name: '', type: 'bool' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      { internalType: 'uint256', name: 'word0_', type: 'uint256' },
+      { internalType: 'uint256', name: 'word1_', type: 'uint256' },
+      { internalType: 'uint256', name: 'size_', type: 'uint256' },
+      { internalType: 'bool', name: 'reverts_', type: 'bool' },
+    ],
+    name: 'set',
+    outputs: [],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'size',
+    outputs: [{ internalType: 'uint256', name: '', type: 'uint256' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'word0',
+    outputs: [{ internalType: 'uint256', name: '', type: 'uint256' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [],
+    name: 'word1',
+    outputs: [{ internalType: 'uint256', name: '', type: 'uint256' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
 ] as const;

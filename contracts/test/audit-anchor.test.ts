@@ -39,7 +39,9 @@ it('anchors a head with an event and reads it back', async () => {
   expect(parseEventLogs({ abi: auditAnchorAbi, logs: outcome.receipt.logs })).toMatchObject([
     { eventName: 'Anchored', args: { verifier: env.accounts[1], index: 10n, head: head(0xaa) } },
   ]);
-  expect(await getLatestAnchor(env.publicClient, anchor, env.accounts[1] as Address)).toEqual({
+  expect(
+    await getLatestAnchor(env.publicClient, { anchor, verifier: env.accounts[1] as Address }),
+  ).toEqual({
     index: 10n,
     head: head(0xaa),
     anchoredAt: t,
@@ -66,9 +68,10 @@ it('the index must strictly increase: equal or lower is rejected, history is kep
     args: [env.accounts[2] as Address, 5n],
   });
   expect(at5.head).toBe(head(1));
-  expect((await getLatestAnchor(env.publicClient, anchor, env.accounts[2] as Address))?.index).toBe(
-    6n,
-  );
+  expect(
+    (await getLatestAnchor(env.publicClient, { anchor, verifier: env.accounts[2] as Address }))
+      ?.index,
+  ).toBe(6n);
 });
 
 it('index 0 and a zero head are rejected', async () => {
@@ -80,16 +83,20 @@ it('each verifier writes only its own namespace', async () => {
   expectSuccess(await put(4, 100n, head(9)));
   // Another verifier starts from its own 0, unaffected by account 4's index.
   expectSuccess(await put(5, 1n, head(8)));
-  expect((await getLatestAnchor(env.publicClient, anchor, env.accounts[4] as Address))?.index).toBe(
-    100n,
-  );
-  expect((await getLatestAnchor(env.publicClient, anchor, env.accounts[5] as Address))?.index).toBe(
-    1n,
-  );
+  expect(
+    (await getLatestAnchor(env.publicClient, { anchor, verifier: env.accounts[4] as Address }))
+      ?.index,
+  ).toBe(100n);
+  expect(
+    (await getLatestAnchor(env.publicClient, { anchor, verifier: env.accounts[5] as Address }))
+      ?.index,
+  ).toBe(1n);
 });
 
 it('unknown checkpoints: latest is null, anchorAt reverts', async () => {
-  expect(await getLatestAnchor(env.publicClient, anchor, env.accounts[9] as Address)).toBeNull();
+  expect(
+    await getLatestAnchor(env.publicClient, { anchor, verifier: env.accounts[9] as Address }),
+  ).toBeNull();
   await expect(
     env.publicClient.readContract({
       address: anchor,
@@ -108,7 +115,8 @@ it('the library helper anchors', async () => {
     index: 3n,
     head: head(0x33),
   });
-  expect((await getLatestAnchor(env.publicClient, anchor, env.accounts[6] as Address))?.head).toBe(
-    head(0x33),
-  );
+  expect(
+    (await getLatestAnchor(env.publicClient, { anchor, verifier: env.accounts[6] as Address }))
+      ?.head,
+  ).toBe(head(0x33));
 });

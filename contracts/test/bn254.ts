@@ -3,11 +3,10 @@
  * multiplication, enough to recompute ZkGate's precomputed points off-chain and to re-randomise a
  * Groth16 proof (K04). Slow and not constant-time; never use it outside tests.
  */
-import { BASE_FIELD_SIZE as Q } from '../ts/verifier-key.js';
+import { BASE_FIELD_SIZE as Q, SNARK_FIELD_SIZE as R } from '#zk';
 
-/** BN254 scalar field order r. */
-export const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-export { Q };
+/** BN254 base field order q and scalar field order r (the zk core's constants). */
+export { Q, R };
 
 const mod = (a: bigint): bigint => ((a % Q) + Q) % Q;
 

@@ -18,9 +18,10 @@ import {
 import { auditAnchorAbi, marketplaceAbi, zkGateAbi } from '../ts/abi.js';
 import { startAnvil, type AnvilChain } from '../ts/chain.js';
 import { createClients, type ReadClient, type WriteClient } from '../ts/clients.js';
-import { deploy, type Deployment, type PolicyInput } from '../ts/deploy.js';
+import { deploy, type Deployment } from '../ts/deploy.js';
+import type { PolicyInput } from '../ts/gate.js';
 import { computeScope, computeSignalHash, NO_CONTEXT } from '../ts/signals.js';
-import { reentrantSellerAbi } from './abi.js';
+import { civilDateHarnessAbi, reentrantSellerAbi } from './abi.js';
 import { createFixtureProofSource } from './fixture/fixture-source.js';
 import type { GateProof, ProofSource, ProofWorld } from './fixture/proof-source.js';
 
@@ -37,6 +38,7 @@ const ERROR_ABI = [
   ...marketplaceAbi,
   ...auditAnchorAbi,
   ...reentrantSellerAbi,
+  ...civilDateHarnessAbi,
 ] as Abi;
 
 export type TestEnv = {
@@ -146,6 +148,18 @@ export async function latestTime(env: TestEnv): Promise<bigint> {
   return (await env.publicClient.getBlock()).timestamp;
 }
 
+export const DAY = 86_400n;
+
+/**
+ * The first UTC noon after the latest block (at least an hour ahead): a block time from which
+ * tests can step minutes forward or back without crossing a UTC midnight, whatever the wall clock.
+ */
+export async function noonAfter(env: TestEnv): Promise<bigint> {
+  const now = (await latestTime(env)) + 3_600n;
+  const noon = (now / DAY) * DAY + DAY / 2n;
+  return noon >= now ? noon : noon + DAY;
+}
+
 export type TxOutcome = {
   receipt: TransactionReceipt;
   /** Decoded custom error when the transaction reverted. */
@@ -235,6 +249,8 @@ export async function proveFor(
     queryHash?: bigint;
     scope?: bigint;
     context?: Hex;
+    /** TEST-ONLY: the whole packed time signal (fixture source only). */
+    timeSignal?: bigint;
   },
 ): Promise<GateProof> {
   const world = env.proofs.world;
@@ -244,6 +260,7 @@ export async function proveFor(
     queryHash: params.queryHash ?? params.policy.policy.queryHash,
     revocationRoot: params.revocationRoot ?? world.roots[0],
     time: params.time,
+    timeSignal: params.timeSignal,
     scope: params.scope ?? params.policy.scope,
     signalHash: computeSignalHash({
       account: params.account,
@@ -259,6 +276,16 @@ export function verifyArgs(
   context: Hex = NO_CONTEXT,
 ): readonly unknown[] {
   return [policyId, proof.proof.a, proof.proof.b, proof.proof.c, proof.publicSignals, context];
+}
+
+/** The args of `ZkGate.verifyFor(account, ...)` for a proof. */
+export function verifyForArgs(
+  account: Address,
+  policyId: bigint,
+  proof: GateProof,
+  context: Hex = NO_CONTEXT,
+): readonly unknown[] {
+  return [account, ...verifyArgs(policyId, proof, context)];
 }
 
 /** Scope of a policy id on this gate (computed off-chain, as wallets do). */

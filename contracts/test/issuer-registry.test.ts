@@ -108,7 +108,7 @@ describe('registration', () => {
       },
       { eventName: 'IssuerSchemaSet', args: { keyHash: KEY, schema: SCHEMA, allowed: true } },
     ]);
-    expect(await getIssuer(env.publicClient, env.gate, KEY)).toEqual({
+    expect(await getIssuer(env.publicClient, { gate: env.gate, keyHash: KEY })).toEqual({
       status: 'active',
       controller: env.accounts[1],
       did: DID,
@@ -176,7 +176,9 @@ describe('status and schemas (K09)', () => {
     };
     await setIssuerStatus({ ...base, status: 'suspended' });
     expect(await read('isTrustedFor', [KEY, SCHEMA])).toBe(false);
-    expect((await getIssuer(env.publicClient, env.gate, KEY)).status).toBe('suspended');
+    expect((await getIssuer(env.publicClient, { gate: env.gate, keyHash: KEY })).status).toBe(
+      'suspended',
+    );
     const back = await call(0, 'setIssuerStatus', [KEY, 1]);
     expect(parseEventLogs({ abi: zkGateAbi, logs: back.receipt.logs })).toMatchObject([
       { eventName: 'IssuerStatusChanged', args: { keyHash: KEY, status: 1 } },
@@ -219,7 +221,9 @@ describe('status and schemas (K09)', () => {
 
   it('an unknown issuer is trusted for nothing', async () => {
     expect(await read('isTrustedFor', [KEY, SCHEMA])).toBe(false);
-    expect((await getIssuer(env.publicClient, env.gate, KEY)).status).toBe('none');
+    expect((await getIssuer(env.publicClient, { gate: env.gate, keyHash: KEY })).status).toBe(
+      'none',
+    );
   });
 
   it('the library helper reports a failed write with the custom error name', async () => {

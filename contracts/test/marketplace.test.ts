@@ -1,13 +1,23 @@
 /**
- * Marketplace: listing needs the seller's reputation pass, buying an age-restricted item needs
- * the buyer's age pass; ETH payment; one rating per trade by its buyer; reentrancy (K13).
+ * Marketplace: listing needs the seller's reputation pass; buying an age-restricted item needs the
+ * buyer's age pass and the seller's still-valid reputation pass (no pass ids: the gate is asked
+ * about the account); ETH payment; one rating per trade by its buyer; reentrancy (K13).
  */
-import { decodeErrorResult, parseEventLogs, parseEther, type Address, type Hex } from 'viem';
+import {
+  decodeErrorResult,
+  getAddress,
+  parseEventLogs,
+  parseEther,
+  type Abi,
+  type Address,
+  type Hex,
+} from 'viem';
 import { marketplaceAbi, zkGateAbi } from '../ts/abi.js';
 import { compileContracts } from '../ts/compile.js';
+import { getPass } from '../ts/gate.js';
 import { getSellerTrades } from '../ts/marketplace.js';
 import { computeSignalHash } from '../ts/signals.js';
-import { reentrantSellerAbi } from './abi.js';
+import { fakePassGateAbi, reentrantSellerAbi } from './abi.js';
 import {
   expectRevert,
   expectSuccess,
@@ -30,13 +40,11 @@ let env: TestEnv;
 let market: Address;
 let policies: { age: PolicyFixture; reputation: PolicyFixture };
 let restore: () => Promise<void>;
-/** Dev accounts: 3 = seller, 4 = adult buyer, 5 = buyer without passes. */
+/** Dev accounts: 3 = seller, 4 = adult buyer, 5 = buyer without passes, 7 = a reputation pass only. */
 const SELLER = 3;
 const ADULT = 4;
 const ANON = 5;
-let sellerPass: bigint;
-let adultAgePass: bigint;
-let adultRepPass: bigint;
+const REPUTATION_ONLY = 7;
 const PRICE = parseEther('0.5');
 
 const tx = (from: number, functionName: string, args: readonly unknown[], value?: bigint) =>
@@ -47,8 +55,8 @@ const tx = (from: number, functionName: string, args: readonly unknown[], value?
     args,
     value,
   });
-const list = (from = SELLER, pass = sellerPass, restricted = false, price = PRICE) =>
-  tx(from, 'list', [price, restricted, pass]);
+const list = (from = SELLER, restricted = false, price = PRICE) =>
+  tx(from, 'list', [price, restricted]);
 const listingIdOf = (outcome: Awaited<ReturnType<typeof list>>): bigint => {
   const [listed] = parseEventLogs({
     abi: marketplaceAbi,
@@ -71,14 +79,9 @@ beforeAll(async () => {
   market = env.deployment.contracts.marketplace!.address;
   policies = deployedPolicies(env);
   await trustIssuerA(env);
-  sellerPass = (
-    await grantPass(env, { holder: 'seller', from: SELLER, policy: policies.reputation })
-  ).nullifier;
-  adultAgePass = (await grantPass(env, { holder: 'adult', from: ADULT, policy: policies.age }))
-    .nullifier;
-  adultRepPass = (
-    await grantPass(env, { holder: 'adult', from: ADULT, policy: policies.reputation })
-  ).nullifier;
+  await grantPass(env, { holder: 'seller', from: SELLER, policy: policies.reputation });
+  await grantPass(env, { holder: 'adult', from: ADULT, policy: policies.age });
+  await grantPass(env, { holder: 'rep-only', from: REPUTATION_ONLY, policy: policies.reputation });
 });
 afterAll(async () => {
   await env?.close();
@@ -90,16 +93,28 @@ afterEach(async () => {
   await restore();
 });
 
+/** The seller's reputation pass expiry (as the gate reports it). */
+const sellerPassExpiry = async (): Promise<bigint> =>
+  (
+    await getPass(env.publicClient, {
+      gate: env.gate,
+      policyId: policies.reputation.policyId,
+      account: env.accounts[SELLER] as Address,
+    })
+  ).expiresAt;
+const disablePolicy = (policyId: bigint) =>
+  sendTx(env, env.wallet(0), {
+    address: env.gate,
+    abi: zkGateAbi,
+    functionName: 'disablePolicy',
+    args: [policyId],
+  });
+
 describe('listing', () => {
-  it("requires the seller's own, valid reputation pass", async () => {
-    expectRevert(await list(SELLER, 0n), 'Marketplace__ReputationPassRequired');
-    expectRevert(await list(SELLER, 12345n), 'Marketplace__ReputationPassRequired');
-    // Someone else's reputation pass.
-    expectRevert(await list(SELLER, adultRepPass), 'Marketplace__ReputationPassRequired');
-    // The right holder, the wrong policy (an age pass).
-    expectRevert(await list(ADULT, adultAgePass), 'Marketplace__ReputationPassRequired');
-    // Without any pass at all.
-    expectRevert(await list(ANON, sellerPass), 'Marketplace__ReputationPassRequired');
+  it("requires the caller's own valid reputation pass; no pass id is passed", async () => {
+    // An age pass is not a reputation pass; an account without passes has none.
+    expectRevert(await list(ADULT), 'Marketplace__ReputationPassRequired');
+    expectRevert(await list(ANON), 'Marketplace__ReputationPassRequired');
     const ok = await list();
     expectSuccess(ok);
     expect(parseEventLogs({ abi: marketplaceAbi, logs: ok.receipt.logs })).toMatchObject([
@@ -116,30 +131,18 @@ describe('listing', () => {
   });
 
   it('rejects a zero price', async () => {
-    expectRevert(await list(SELLER, sellerPass, false, 0n), 'Marketplace__InvalidPrice');
+    expectRevert(await list(SELLER, false, 0n), 'Marketplace__InvalidPrice');
   });
 
   it('stops accepting a pass once it expires or its policy is disabled', async () => {
-    const { expiresAt } = await env.publicClient
-      .readContract({
-        address: env.gate,
-        abi: zkGateAbi,
-        functionName: 'getPass',
-        args: [sellerPass],
-      })
-      .then(([, , e]) => ({ expiresAt: e }));
+    const expiresAt = await sellerPassExpiry();
     await env.testClient.setNextBlockTimestamp({ timestamp: expiresAt - 1n });
     expectSuccess(await list());
     await env.testClient.setNextBlockTimestamp({ timestamp: expiresAt });
     expectRevert(await list(), 'Marketplace__ReputationPassRequired');
     await restore();
     restore = await snapshot(env);
-    await sendTx(env, env.wallet(0), {
-      address: env.gate,
-      abi: zkGateAbi,
-      functionName: 'disablePolicy',
-      args: [policies.reputation.policyId],
-    });
+    await disablePolicy(policies.reputation.policyId);
     expectRevert(await list(), 'Marketplace__ReputationPassRequired');
   });
 });
@@ -149,9 +152,9 @@ describe('buying', () => {
     const id = listingIdOf(await list());
     const seller = env.accounts[SELLER] as Address;
     const before = await env.publicClient.getBalance({ address: seller });
-    expectRevert(await tx(ANON, 'buy', [id, 0n], PRICE - 1n), 'Marketplace__WrongPayment');
-    expectRevert(await tx(ANON, 'buy', [id, 0n], PRICE + 1n), 'Marketplace__WrongPayment');
-    const bought = await tx(ANON, 'buy', [id, 0n], PRICE);
+    expectRevert(await tx(ANON, 'buy', [id], PRICE - 1n), 'Marketplace__WrongPayment');
+    expectRevert(await tx(ANON, 'buy', [id], PRICE + 1n), 'Marketplace__WrongPayment');
+    const bought = await tx(ANON, 'buy', [id], PRICE);
     expectSuccess(bought);
     expect(parseEventLogs({ abi: marketplaceAbi, logs: bought.receipt.logs })).toMatchObject([
       {
@@ -161,29 +164,142 @@ describe('buying', () => {
     ]);
     expect(await env.publicClient.getBalance({ address: seller })).toBe(before + PRICE);
     expect(await listing(id)).toMatchObject({ state: 2, buyer: env.accounts[ANON] });
-    expectRevert(await tx(ADULT, 'buy', [id, 0n], PRICE), 'Marketplace__NotForSale');
+    expectRevert(await tx(ADULT, 'buy', [id], PRICE), 'Marketplace__NotForSale');
   });
 
   it("an age-restricted item needs the buyer's own age pass", async () => {
-    const id = listingIdOf(await list(SELLER, sellerPass, true));
-    expectRevert(await tx(ANON, 'buy', [id, 0n], PRICE), 'Marketplace__AgePassRequired');
-    // Someone else's age pass, and the buyer's own pass of the wrong policy.
-    expectRevert(await tx(ANON, 'buy', [id, adultAgePass], PRICE), 'Marketplace__AgePassRequired');
-    expectRevert(await tx(ADULT, 'buy', [id, adultRepPass], PRICE), 'Marketplace__AgePassRequired');
-    expectSuccess(await tx(ADULT, 'buy', [id, adultAgePass], PRICE));
+    const id = listingIdOf(await list(SELLER, true));
+    expectRevert(await tx(ANON, 'buy', [id], PRICE), 'Marketplace__AgePassRequired');
+    // A reputation pass is not an age pass.
+    expectRevert(await tx(REPUTATION_ONLY, 'buy', [id], PRICE), 'Marketplace__AgePassRequired');
+    expectSuccess(await tx(ADULT, 'buy', [id], PRICE));
+  });
+
+  it("an age-restricted item stays buyable only while its seller's reputation pass is valid", async () => {
+    const restricted = listingIdOf(await list(SELLER, true));
+    const plain = listingIdOf(await list(SELLER, false));
+    const expiresAt = await sellerPassExpiry();
+    // The buyer renews its own pass an hour before the seller's expires, so it outlives it.
+    await env.testClient.setNextBlockTimestamp({ timestamp: expiresAt - 3_600n });
+    await env.testClient.mine({ blocks: 1 });
+    await grantPass(env, { holder: 'adult', from: ADULT, policy: policies.age });
+    expect(
+      (
+        await getPass(env.publicClient, {
+          gate: env.gate,
+          policyId: policies.age.policyId,
+          account: env.accounts[ADULT] as Address,
+        })
+      ).expiresAt,
+    ).toBeGreaterThan(expiresAt + 3_600n);
+    await env.testClient.setNextBlockTimestamp({ timestamp: expiresAt - 1n });
+    await env.testClient.mine({ blocks: 1 });
+    // The last second of the seller's pass: still buyable (simulated, nothing mined).
+    await env.publicClient.simulateContract({
+      account: env.accounts[ADULT] as Address,
+      address: market,
+      abi: marketplaceAbi,
+      functionName: 'buy',
+      args: [restricted],
+      value: PRICE,
+    });
+    await env.testClient.setNextBlockTimestamp({ timestamp: expiresAt });
+    expectRevert(await tx(ADULT, 'buy', [restricted], PRICE), 'Marketplace__SellerNotEligible');
+    // An unrestricted listing of the same seller is not re-checked at purchase.
+    expectSuccess(await tx(ADULT, 'buy', [plain], PRICE));
+    // Once the seller renews its pass, the restricted listing is buyable again.
+    await grantPass(env, { holder: 'seller', from: SELLER, policy: policies.reputation });
+    expectSuccess(await tx(ADULT, 'buy', [restricted], PRICE));
+  });
+
+  it('an age-restricted item is not buyable once the reputation policy is disabled', async () => {
+    const restricted = listingIdOf(await list(SELLER, true));
+    const plain = listingIdOf(await list(SELLER, false));
+    await disablePolicy(policies.reputation.policyId);
+    expectRevert(await tx(ADULT, 'buy', [restricted], PRICE), 'Marketplace__SellerNotEligible');
+    // Unrestricted listings are not re-checked at purchase (docs/contracts.md, section 5).
+    expectSuccess(await tx(ADULT, 'buy', [plain], PRICE));
+  });
+
+  it('an age-restricted item is not buyable once the age policy is disabled', async () => {
+    const restricted = listingIdOf(await list(SELLER, true));
+    await disablePolicy(policies.age.policyId);
+    expectRevert(await tx(ADULT, 'buy', [restricted], PRICE), 'Marketplace__AgePassRequired');
+  });
+
+  it("the buyer's pass is checked before the seller's", async () => {
+    const id = listingIdOf(await list(SELLER, true));
+    await disablePolicy(policies.reputation.policyId);
+    expectRevert(await tx(ANON, 'buy', [id], PRICE), 'Marketplace__AgePassRequired');
   });
 
   it('no self-purchase, no unknown or cancelled listing', async () => {
     const id = listingIdOf(await list());
-    expectRevert(await tx(SELLER, 'buy', [id, 0n], PRICE), 'Marketplace__SelfPurchase');
-    expectRevert(await tx(ANON, 'buy', [999n, 0n], PRICE), 'Marketplace__NotForSale');
+    expectRevert(await tx(SELLER, 'buy', [id], PRICE), 'Marketplace__SelfPurchase');
+    expectRevert(await tx(ANON, 'buy', [999n], PRICE), 'Marketplace__NotForSale');
     expectRevert(await tx(ANON, 'cancel', [id]), 'Marketplace__NotSeller');
     const cancelled = await tx(SELLER, 'cancel', [id]);
     expect(parseEventLogs({ abi: marketplaceAbi, logs: cancelled.receipt.logs })).toMatchObject([
       { eventName: 'ListingCancelled', args: { listingId: id } },
     ]);
-    expectRevert(await tx(ANON, 'buy', [id, 0n], PRICE), 'Marketplace__NotForSale');
+    expectRevert(await tx(ANON, 'buy', [id], PRICE), 'Marketplace__NotForSale');
     expectRevert(await tx(SELLER, 'cancel', [id]), 'Marketplace__NotForSale');
+  });
+});
+
+describe("reading the gate's answer (a fake gate in front of a second marketplace)", () => {
+  it('counts a pass only for a successful call returning exactly two words, each exactly 1', async () => {
+    const build = await compileContracts({ includeTestContracts: true });
+    const deployed = async (name: string, abi: Abi, args: readonly unknown[]) => {
+      const hash = await env.wallet(0).deployContract({
+        abi,
+        bytecode: build.contracts[name]!.bytecode,
+        args,
+      });
+      return getAddress(
+        (await env.publicClient.waitForTransactionReceipt({ hash })).contractAddress!,
+      );
+    };
+    const fake = await deployed('FakePassGate', fakePassGateAbi, []);
+    const shop = await deployed('Marketplace', marketplaceAbi, [fake, 1n, 2n]);
+    const listed = await sendTx(env, env.wallet(SELLER), {
+      address: shop,
+      abi: marketplaceAbi,
+      functionName: 'list',
+      args: [PRICE, true],
+    });
+    const id = listingIdOf(listed);
+    const answer = (word0: bigint, word1: bigint, size: bigint, reverts = false) =>
+      sendTx(env, env.wallet(0), {
+        address: fake,
+        abi: fakePassGateAbi,
+        functionName: 'set',
+        args: [word0, word1, size, reverts],
+      });
+    const buy = () =>
+      sendTx(env, env.wallet(ADULT), {
+        address: shop,
+        abi: marketplaceAbi,
+        functionName: 'buy',
+        args: [id],
+        value: PRICE,
+      });
+    const refused: [string, [bigint, bigint, bigint, boolean], string][] = [
+      ['buyer 0', [0n, 1n, 64n, false], 'Marketplace__AgePassRequired'],
+      ['buyer 2 (not a canonical true)', [2n, 1n, 64n, false], 'Marketplace__AgePassRequired'],
+      ['seller 0', [1n, 0n, 64n, false], 'Marketplace__SellerNotEligible'],
+      ['seller 2', [1n, 2n, 64n, false], 'Marketplace__SellerNotEligible'],
+      ['one word only', [1n, 1n, 32n, false], 'Marketplace__AgePassRequired'],
+      ['three words', [1n, 1n, 96n, false], 'Marketplace__AgePassRequired'],
+      ['no answer', [1n, 1n, 0n, false], 'Marketplace__AgePassRequired'],
+      ['the gate reverts', [1n, 1n, 64n, true], 'Marketplace__AgePassRequired'],
+    ];
+    for (const [label, [w0, w1, size, reverts], error] of refused) {
+      expectSuccess(await answer(w0, w1, size, reverts));
+      expect([label, (await buy()).error?.name]).toEqual([label, error]);
+    }
+    expectSuccess(await answer(1n, 1n, 64n));
+    expectSuccess(await buy());
   });
 });
 
@@ -191,7 +307,7 @@ describe('rating', () => {
   it("once, by the trade's buyer, 1..5, after the sale; the reputation helper sees it", async () => {
     const id = listingIdOf(await list());
     expectRevert(await tx(ANON, 'rate', [id, 5]), 'Marketplace__NotBuyer');
-    await tx(ANON, 'buy', [id, 0n], PRICE);
+    await tx(ANON, 'buy', [id], PRICE);
     expectRevert(await tx(ADULT, 'rate', [id, 5]), 'Marketplace__NotBuyer');
     expectRevert(await tx(SELLER, 'rate', [id, 5]), 'Marketplace__NotBuyer');
     expectRevert(await tx(ANON, 'rate', [id, 0]), 'Marketplace__InvalidScore');
@@ -203,7 +319,7 @@ describe('rating', () => {
     expectRevert(await tx(ANON, 'rate', [id, 5]), 'Marketplace__AlreadyRated');
 
     const unrated = listingIdOf(await list());
-    await tx(ADULT, 'buy', [unrated, 0n], PRICE);
+    await tx(ADULT, 'buy', [unrated], PRICE);
     const trades = await getSellerTrades(env.publicClient, {
       marketplace: market,
       seller: env.accounts[SELLER] as Address,
@@ -260,7 +376,7 @@ describe('a malicious seller contract (K13)', () => {
         proof.publicSignals,
       ]),
     );
-    const listed = await call('listItem', [PRICE, proof.publicSignals[0]]);
+    const listed = await call('listItem', [PRICE, false]);
     expectSuccess(listed);
     return { call, read, listingId: listingIdOf(listed) };
   }
@@ -270,7 +386,7 @@ describe('a malicious seller contract (K13)', () => {
     const target = listingIdOf(await list());
     await attacker.call('arm', [attacker.listingId, target]);
 
-    expectSuccess(await tx(ANON, 'buy', [attacker.listingId, 0n], PRICE));
+    expectSuccess(await tx(ANON, 'buy', [attacker.listingId], PRICE));
     expect(await attacker.read('called')).toBe(true);
     expect(await attacker.read('reentered')).toBe(false);
     expect(await attacker.read('observedState')).toBe(2); // Sold, before the payment arrived.
@@ -284,10 +400,7 @@ describe('a malicious seller contract (K13)', () => {
   it('a seller refusing the payment makes the purchase fail as a whole', async () => {
     const refuser = await maliciousSeller();
     await refuser.call('setRefusePayment', [true]);
-    expectRevert(
-      await tx(ANON, 'buy', [refuser.listingId, 0n], PRICE),
-      'Marketplace__PaymentFailed',
-    );
+    expectRevert(await tx(ANON, 'buy', [refuser.listingId], PRICE), 'Marketplace__PaymentFailed');
     expect(await listing(refuser.listingId)).toMatchObject({ state: 1 });
   });
 });

@@ -106,7 +106,9 @@ describe('root values', () => {
 
 describe('history', () => {
   it('records publication and supersession times, oldest first, with events', async () => {
-    expect(await getCurrentRoot(env.publicClient, env.gate, KEY)).toBeNull();
+    expect(
+      await getCurrentRoot(env.publicClient, { gate: env.gate, issuerKeyHash: KEY }),
+    ).toBeNull();
     const t0 = (await latestTime(env)) + 10n;
     const first = await publish(CONTROLLER, 11n, KEY, t0);
     expect(parseEventLogs({ abi: zkGateAbi, logs: first.receipt.logs })).toMatchObject([
@@ -118,12 +120,12 @@ describe('history', () => {
       index: 2n,
     });
 
-    expect(await getRootHistory(env.publicClient, env.gate, KEY)).toEqual([
+    expect(await getRootHistory(env.publicClient, { gate: env.gate, issuerKeyHash: KEY })).toEqual([
       { root: 11n, publishedAt: t0, supersededAt: t0 + 100n },
       { root: 22n, publishedAt: t0 + 100n, supersededAt: t0 + 250n },
       { root: 33n, publishedAt: t0 + 250n, supersededAt: 0n },
     ]);
-    expect(await getCurrentRoot(env.publicClient, env.gate, KEY)).toEqual({
+    expect(await getCurrentRoot(env.publicClient, { gate: env.gate, issuerKeyHash: KEY })).toEqual({
       root: 33n,
       publishedAt: t0 + 250n,
     });
@@ -149,12 +151,16 @@ describe('history', () => {
   it('histories are per issuer', async () => {
     await publish(CONTROLLER, 11n);
     await publish(2, 99n, OTHER);
-    expect((await getRootHistory(env.publicClient, env.gate, KEY)).map((r) => r.root)).toEqual([
-      11n,
-    ]);
-    expect((await getRootHistory(env.publicClient, env.gate, OTHER)).map((r) => r.root)).toEqual([
-      99n,
-    ]);
+    expect(
+      (await getRootHistory(env.publicClient, { gate: env.gate, issuerKeyHash: KEY })).map(
+        (r) => r.root,
+      ),
+    ).toEqual([11n]);
+    expect(
+      (await getRootHistory(env.publicClient, { gate: env.gate, issuerKeyHash: OTHER })).map(
+        (r) => r.root,
+      ),
+    ).toEqual([99n]);
   });
 
   it('re-publishing an older root appends it again and makes it current', async () => {
@@ -162,7 +168,7 @@ describe('history', () => {
     await publish(CONTROLLER, 11n, KEY, t0);
     await publish(CONTROLLER, 22n, KEY, t0 + 5n);
     await publish(CONTROLLER, 11n, KEY, t0 + 9n);
-    const history = await getRootHistory(env.publicClient, env.gate, KEY);
+    const history = await getRootHistory(env.publicClient, { gate: env.gate, issuerKeyHash: KEY });
     expect(history.map((r) => [r.root, r.publishedAt, r.supersededAt])).toEqual([
       [11n, t0, t0 + 5n],
       [22n, t0 + 5n, t0 + 9n],

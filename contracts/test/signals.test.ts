@@ -5,18 +5,18 @@
 import { auditAnchorAbi, marketplaceAbi, zkGateAbi } from '../ts/abi.js';
 import {
   FIELD_SIZE,
-  namePublicSignals,
-  parsePublicSignals,
-  toPublicSignals,
+  fromSignalTuple,
+  parseSignalTuple,
+  toSignalTuple,
   toSolidityProof,
 } from '../ts/signals.js';
 
 const ok = ['1', '2', '3', '4', '5', '6', '7'];
 
-describe('parsePublicSignals', () => {
+describe('parseSignalTuple', () => {
   it('accepts exactly 7 canonical decimals below r', () => {
-    expect(parsePublicSignals(ok)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n]);
-    expect(parsePublicSignals([...ok.slice(0, 6), (FIELD_SIZE - 1n).toString()])[6]).toBe(
+    expect(parseSignalTuple(ok)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n]);
+    expect(parseSignalTuple([...ok.slice(0, 6), (FIELD_SIZE - 1n).toString()])[6]).toBe(
       FIELD_SIZE - 1n,
     );
   });
@@ -31,18 +31,18 @@ describe('parsePublicSignals', () => {
     ['r itself', FIELD_SIZE.toString()],
     ['a number instead of a string', 5],
   ])('rejects %s', (_label, value) => {
-    expect(() => parsePublicSignals([...ok.slice(0, 6), value])).toThrow();
+    expect(() => parseSignalTuple([...ok.slice(0, 6), value])).toThrow();
   });
 
   it('rejects 6 or 8 signals and array-likes', () => {
-    expect(() => parsePublicSignals(ok.slice(0, 6))).toThrow(/7 public signals/);
-    expect(() => parsePublicSignals([...ok, '8'])).toThrow(/7 public signals/);
-    expect(() => parsePublicSignals({ length: 7 } as unknown as unknown[])).toThrow();
+    expect(() => parseSignalTuple(ok.slice(0, 6))).toThrow(/7 public signals/);
+    expect(() => parseSignalTuple([...ok, '8'])).toThrow(/7 public signals/);
+    expect(() => parseSignalTuple({ length: 7 } as unknown as unknown[])).toThrow();
   });
 
   it('names and orders signals consistently', () => {
-    const ordered = parsePublicSignals(ok);
-    const named = namePublicSignals(ordered);
+    const ordered = parseSignalTuple(ok);
+    const named = fromSignalTuple(ordered);
     expect(named).toEqual({
       nullifier: 1n,
       issuerKeyHash: 2n,
@@ -52,7 +52,7 @@ describe('parsePublicSignals', () => {
       scope: 6n,
       signalHash: 7n,
     });
-    expect(toPublicSignals(named)).toEqual(ordered);
+    expect(toSignalTuple(named)).toEqual(ordered);
   });
 });
 

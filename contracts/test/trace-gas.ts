@@ -1,5 +1,5 @@
 /**
- * Where the gas of one gated verification goes (docs/contracts.md 6.1): a real proof of the real
+ * Where the gas of one gated verification goes (docs/contracts.md 6.3): a real proof of the real
  * circuit against a gate compiled with the real key, on an anvil started with `--steps-tracing`,
  * then `debug_traceTransaction` with the default struct logger, summed per opcode (calls to the
  * precompiles per address, with what they consumed).

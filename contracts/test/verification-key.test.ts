@@ -5,10 +5,9 @@
  * (That the DEPLOYED gate carries it: zk-gate.real.test.ts.)
  */
 import { readFile } from 'node:fs/promises';
-import { loadVerificationKey, verifierSolidityPath } from '#zk';
+import { BASE_FIELD_SIZE, loadVerificationKey, verifierSolidityPath } from '#zk';
 import { compileContracts, type CompileOutput } from '../ts/compile.js';
 import {
-  BASE_FIELD_SIZE,
   parseVerificationKey,
   readVerificationKeyFromSolidity,
   renderVerificationKeySource,

@@ -4,7 +4,7 @@
  */
 import { parseEventLogs, type Address } from 'viem';
 import { zkGateAbi } from '../ts/abi.js';
-import type { PolicyInput } from '../ts/deploy.js';
+import type { PolicyInput } from '../ts/gate.js';
 import { publishRevocationRoot, registerIssuer } from '../ts/registry.js';
 import { PublicSignalIndex } from '../ts/signals.js';
 import type { ProofWorld } from './fixture/proof-source.js';

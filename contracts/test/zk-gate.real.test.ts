@@ -1,15 +1,15 @@
 /**
  * ZkGate with REAL proofs from the zk core (production circuit, its locked verification key
  * compiled into the gate, the snarkjs-generated verifier from circuits/build): the key flows of
- * zk-gate.test.ts, the key and the precomputed points against the zk core, the Groth16 binding of
- * every public signal by the inline verifier, non-canonical signals and coordinates, a
- * re-randomised proof, and proofs for another chain or gate. Proofs take about a second each, so
- * this file keeps to a handful.
+ * zk-gate.test.ts (including the packed time signal and the relayer path), the key and the
+ * precomputed points against the zk core, the Groth16 binding of every public signal by the
+ * inline verifier, non-canonical signals and coordinates, a re-randomised proof, and proofs for
+ * another chain or gate. Proofs take about a second each, so this file keeps to a handful.
  */
-import { loadVerificationKey } from '#zk';
+import { decodeProofTime, loadVerificationKey, utcDateOf } from '#zk';
 import { parseEventLogs, type Address, type Hex } from 'viem';
 import { groth16VerifierAbi, zkGateAbi } from '../ts/abi.js';
-import { createPolicy, getPass, hasValidPass } from '../ts/gate.js';
+import { createPolicy, getNullifierBinding, getPass, hasValidPass } from '../ts/gate.js';
 import { FIELD_SIZE, PublicSignalIndex, computeScope, computeSignalHash } from '../ts/signals.js';
 import { parseVerificationKey, verificationKeysEqual } from '../ts/verifier-key.js';
 import { Q, R, g1Add, g1Mul, g2Add, g2Mul } from './bn254.js';
@@ -25,6 +25,7 @@ import {
   setupTestEnv,
   snapshot,
   verifyArgs,
+  verifyForArgs,
   withSignal,
   type PolicyFixture,
   type TestEnv,
@@ -44,17 +45,29 @@ const submit = (
   proof: GateProof,
   at: bigint,
   from = 3,
-  options: { policyId?: bigint; context?: Hex } = {},
+  options: { policyId?: bigint; context?: Hex; for?: Address } = {},
 ) =>
   sendTx(
     env,
     env.wallet(from),
-    {
-      address: env.gate,
-      abi: zkGateAbi,
-      functionName: 'verify',
-      args: verifyArgs(options.policyId ?? policy.policyId, proof, options.context),
-    },
+    options.for === undefined
+      ? {
+          address: env.gate,
+          abi: zkGateAbi,
+          functionName: 'verify',
+          args: verifyArgs(options.policyId ?? policy.policyId, proof, options.context),
+        }
+      : {
+          address: env.gate,
+          abi: zkGateAbi,
+          functionName: 'verifyFor',
+          args: verifyForArgs(
+            options.for,
+            options.policyId ?? policy.policyId,
+            proof,
+            options.context,
+          ),
+        },
     { timestamp: at },
   );
 
@@ -101,10 +114,50 @@ it('a real proof earns alice a pass; the nullifier is Poseidon(secret, scope)', 
       gate: env.gate,
       policyId: policy.policyId,
       account: alice,
-      nullifier,
     }),
   ).toBe(true);
+  expect(
+    await getPass(env.publicClient, { gate: env.gate, policyId: policy.policyId, account: alice }),
+  ).toEqual({ valid: true, expiresAt: t0 + 86_400n, nullifier });
   console.log(`real proof: gated verification ${outcome.receipt.gasUsed} gas`);
+  await restore();
+});
+
+it("the real proof's time signal packs the UTC date of its seconds; the gate checks both halves", async () => {
+  const { unix, date } = decodeProofTime(first.publicSignals[PublicSignalIndex.time]);
+  expect(unix).toBe(t0);
+  expect(date).toBe(utcDateOf(t0));
+  // The circuit leaves "date = UTC date of the seconds" to the verifier (a prover with its own
+  // witness code could pack any date; buildWitnessInput always packs the right one): the gate
+  // refuses another date with the same seconds before the pairing.
+  const nextDay = withSignal(
+    first,
+    PublicSignalIndex.time,
+    (BigInt(utcDateOf(t0 + 86_400n)) << 40n) | t0,
+  );
+  expectRevert(await submit(nextDay, t0), 'ZkGate__ProofDateMismatch');
+});
+
+it("a relayer submits alice's real proof with verifyFor: alice gets the pass, the relayer none", async () => {
+  const restore = await snapshot(env);
+  const relayer = env.accounts[5] as Address;
+  expectRevert(await submit(first, t0, 5, { for: bob }), 'ZkGate__SignalHashMismatch');
+  const outcome = await submit(first, t0, 5, { for: alice });
+  expectSuccess(outcome);
+  const nullifier = first.publicSignals[PublicSignalIndex.nullifier];
+  expect(await getNullifierBinding(env.publicClient, { gate: env.gate, nullifier })).toEqual({
+    account: alice,
+    policyId: policy.policyId,
+  });
+  for (const [account, holds] of [
+    [alice, true],
+    [relayer, false],
+  ] as const) {
+    expect(
+      await hasValidPass(env.publicClient, { gate: env.gate, policyId: policy.policyId, account }),
+    ).toBe(holds);
+  }
+  console.log(`real proof: gated verification via a relayer ${outcome.receipt.gasUsed} gas`);
   await restore();
 });
 
@@ -267,8 +320,9 @@ describe('replays and transplants of real proofs', () => {
   it('a re-randomised proof (B + s·δ, C + s·A) is a valid, different proof: the nullifier still binds it to alice (K04)', async () => {
     const restore = await snapshot(env);
     expectSuccess(await submit(first, t0));
-    const nullifier = first.publicSignals[PublicSignalIndex.nullifier];
-    const before = await getPass(env.publicClient, env.gate, nullifier);
+    const passOfAlice = () =>
+      getPass(env.publicClient, { gate: env.gate, policyId: policy.policyId, account: alice });
+    const before = await passOfAlice();
 
     const { delta } = parseVerificationKey(loadVerificationKey());
     const s = 0x1234567890abcdef1234567890abcdefn % R;
@@ -300,7 +354,7 @@ describe('replays and transplants of real proofs', () => {
     expectRevert(await submit(rerandomised, t0 + 1n, 4), 'ZkGate__SignalHashMismatch');
     // ... and for alice it is a replay of the same statement: accepted, the pass is unchanged.
     expectSuccess(await submit(rerandomised, t0 + 2n));
-    expect(await getPass(env.publicClient, env.gate, nullifier)).toEqual(before);
+    expect(await passOfAlice()).toEqual(before);
     await restore();
   });
 

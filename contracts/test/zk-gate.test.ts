@@ -1,7 +1,8 @@
 /**
  * ZkGate: policy registry (with the precomputed verification point per issuer), every check of
- * `verify` failing alone with its custom error, the exact time boundaries, passes (grant, renewal,
- * expiry, binding), and SECURITY-CASES K01-K16.
+ * `verify` failing alone with its custom error, the packed time signal (its date, the exact time
+ * boundaries, dead-on-arrival passes), the relayer path `verifyFor`, passes (grant, renewal,
+ * expiry, binding, `passOf`/`hasValidPass`), and SECURITY-CASES K01-K16.
  *
  * Runs on the TEST-ONLY fixture circuit: `setupTestEnv` deploys, with the real deploy code, a gate
  * compiled with the FIXTURE's verification key (and the fixture's snarkjs verifier), so any public
@@ -18,25 +19,35 @@ import {
   type Address,
   type Hex,
 } from 'viem';
+import { encodeProofTime, utcDateOf } from '#zk';
 import { zkGateAbi } from '../ts/abi.js';
 import { compileContracts } from '../ts/compile.js';
-import { createPolicy, getPass, hasValidPass, verifyOnChain } from '../ts/gate.js';
-import { FIELD_SIZE, PublicSignalIndex, computeScope } from '../ts/signals.js';
+import {
+  createPolicy,
+  getNullifierBinding,
+  getPass,
+  hasValidPass,
+  verifyOnChain,
+  type PolicyInput,
+} from '../ts/gate.js';
+import { FIELD_SIZE, PublicSignalIndex, computeScope, computeSignalHash } from '../ts/signals.js';
 import { parseVerificationKey, type VerificationKey } from '../ts/verifier-key.js';
-import type { PolicyInput } from '../ts/deploy.js';
 import { Q, g1Add, g1Mul } from './bn254.js';
 import { trustIssuer } from './world.js';
 import type { GateProof } from './fixture/proof-source.js';
 import {
+  DAY,
   expectRevert,
   expectSuccess,
   latestTime,
+  noonAfter,
   proveFor,
   scopeFor,
   sendTx,
   setupTestEnv,
   isolateTests,
   verifyArgs,
+  verifyForArgs,
   withSignal,
   type PolicyFixture,
   type TestEnv,
@@ -48,6 +59,7 @@ const MAX_PROOF_AGE = 600;
 const PASS_LIFETIME = 86_400;
 const MAX_ROOT_AGE = HOUR;
 const SKEW = 300n;
+const ZERO_ADDRESS: Address = '0x0000000000000000000000000000000000000000';
 
 let env: TestEnv;
 let owner: Address;
@@ -79,24 +91,50 @@ async function makePolicy(overrides: Partial<PolicyInput> = {}): Promise<PolicyF
   return { policyId: created.policyId, scope: created.scope, policy: input };
 }
 
-/** Sends `verify` from `from` (default: alice's wallet) in a block at `at`. */
+/**
+ * Sends `verify` from `from` (default: alice's wallet) in a block at `at`; with `for`, sends
+ * `verifyFor(for, ...)` instead (from `from`, the relayer).
+ */
 async function submit(
   proof: GateProof,
-  options: { at: bigint; from?: number; policyId?: bigint; context?: Hex; gas?: bigint },
+  options: {
+    at: bigint;
+    from?: number;
+    for?: Address;
+    policyId?: bigint;
+    context?: Hex;
+    gas?: bigint;
+  },
 ) {
+  const policyId = options.policyId ?? policy.policyId;
   return sendTx(
     env,
     env.wallet(options.from ?? 3),
-    {
-      address: env.gate,
-      abi: zkGateAbi,
-      functionName: 'verify',
-      args: verifyArgs(options.policyId ?? policy.policyId, proof, options.context),
-      gas: options.gas,
-    },
+    options.for === undefined
+      ? {
+          address: env.gate,
+          abi: zkGateAbi,
+          functionName: 'verify',
+          args: verifyArgs(policyId, proof, options.context),
+          gas: options.gas,
+        }
+      : {
+          address: env.gate,
+          abi: zkGateAbi,
+          functionName: 'verifyFor',
+          args: verifyForArgs(options.for, policyId, proof, options.context),
+          gas: options.gas,
+        },
     { timestamp: options.at },
   );
 }
+
+/** The pass of `account` under a policy (default: `policy`), as `passOf` reports it. */
+const passOf = (account: Address, policyId = policy.policyId) =>
+  getPass(env.publicClient, { gate: env.gate, policyId, account });
+/** `hasValidPass(policyId, account)` (default policy: `policy`). */
+const holds = (account: Address, policyId = policy.policyId) =>
+  hasValidPass(env.publicClient, { gate: env.gate, policyId, account });
 
 /** A valid proof by alice for `policy`, dated `at`. */
 type ProofOverrides = Partial<
@@ -347,6 +385,7 @@ describe('verify: the happy path', () => {
   it('grants alice a pass; the event carries only policy, nullifier, account and expiry', async () => {
     const at = (await latestTime(env)) + 10n;
     const proof = await aliceProof(at);
+    expect(await passOf(alice)).toEqual({ valid: false, expiresAt: 0n, nullifier: 0n });
     const outcome = await submit(proof, { at });
     expectSuccess(outcome);
     const nullifier = proof.publicSignals[PublicSignalIndex.nullifier];
@@ -361,18 +400,18 @@ describe('verify: the happy path', () => {
         expiresAt: at + BigInt(PASS_LIFETIME),
       },
     });
-    expect(
-      await hasValidPass(env.publicClient, {
-        gate: env.gate,
-        policyId: policy.policyId,
-        account: alice,
-        nullifier,
-      }),
-    ).toBe(true);
-    expect(await getPass(env.publicClient, env.gate, nullifier)).toEqual({
+    expect(await holds(alice)).toBe(true);
+    // passOf finds the pass from (policy, account) alone, with the whole nullifier (its top bits
+    // come from the binding record: the fixture's nullifiers use all 248 bits).
+    expect(nullifier >> 192n).not.toBe(0n);
+    expect(await passOf(alice)).toEqual({
+      valid: true,
+      expiresAt: at + BigInt(PASS_LIFETIME),
+      nullifier,
+    });
+    expect(await getNullifierBinding(env.publicClient, { gate: env.gate, nullifier })).toEqual({
       account: alice,
       policyId: policy.policyId,
-      expiresAt: at + BigInt(PASS_LIFETIME),
     });
   });
 
@@ -390,6 +429,7 @@ describe('verify: the happy path', () => {
     });
     expect(ok).toMatchObject({
       verified: true,
+      account: alice,
       nullifier: proof.publicSignals[PublicSignalIndex.nullifier],
     });
     // Bob replays alice's proof: the simulation fails and no transaction is sent.
@@ -406,7 +446,7 @@ describe('verify: the happy path', () => {
       verified: false,
       code: 'signal_mismatch',
       errorName: 'ZkGate__SignalHashMismatch',
-      message: 'The proof is not bound to this sender and context.',
+      message: 'The proof is not bound to this account and context.',
     });
     expect(await env.publicClient.getTransactionCount({ address: bob })).toBe(nonce);
   });
@@ -421,11 +461,11 @@ describe('verify: the happy path', () => {
 });
 
 describe('verify: each check failing alone', () => {
-  it('PolicyNotFound: unknown policy id (proof otherwise made for it)', async () => {
+  it("PolicyNotFound: unknown policy id (proof otherwise made for it); the registry's one error", async () => {
     const at = (await latestTime(env)) + 10n;
     const ghost = { ...policy, policyId: 999n, scope: scopeFor(env, 999n) };
     const proof = await proveFor(env, { holder: 'alice', account: alice, policy: ghost, time: at });
-    expectRevert(await submit(proof, { at, policyId: 999n }), 'ZkGate__PolicyNotFound');
+    expectRevert(await submit(proof, { at, policyId: 999n }), 'PolicyRegistry__PolicyNotFound');
     const zero = { ...policy, policyId: 0n, scope: scopeFor(env, 0n) };
     const proof0 = await proveFor(env, {
       holder: 'alice',
@@ -433,7 +473,10 @@ describe('verify: each check failing alone', () => {
       policy: zero,
       time: at + 1n,
     });
-    expectRevert(await submit(proof0, { at: at + 1n, policyId: 0n }), 'ZkGate__PolicyNotFound');
+    expectRevert(
+      await submit(proof0, { at: at + 1n, policyId: 0n }),
+      'PolicyRegistry__PolicyNotFound',
+    );
   });
 
   it('PolicyDisabled', async () => {
@@ -546,7 +589,7 @@ describe('verify: each check failing alone', () => {
   });
 
   it('ProofFromFuture: time = block time + 301; + 300 is accepted (K15)', async () => {
-    const at = (await latestTime(env)) + 10n;
+    const at = await noonAfter(env);
     expectRevert(await submit(await aliceProof(at + SKEW + 1n), { at }), 'ZkGate__ProofFromFuture');
     const ok = await submit(await aliceProof(at + 1n + SKEW), { at: at + 1n });
     expectSuccess(ok);
@@ -557,6 +600,60 @@ describe('verify: each check failing alone', () => {
       logs: ok.receipt.logs,
     });
     expect(event?.args.expiresAt).toBe(at + 1n + BigInt(PASS_LIFETIME));
+  });
+
+  it('ProofFromFuture: a proof dated on the next UTC day is refused even within the clock skew', async () => {
+    // "age >= 18" compares the birth date with the proof's date: a proof dated 00:00:00 of the
+    // birthday must not pass while the chain is still on the day before.
+    const midnight = ((await latestTime(env)) / DAY + 2n) * DAY;
+    const tomorrow = await aliceProof(midnight);
+    expect(tomorrow.publicSignals[PublicSignalIndex.time] >> 40n).toBe(BigInt(utcDateOf(midnight)));
+    // Within the 300 s skew of the block, but past midnight: refused.
+    expectRevert(
+      await submit(await aliceProof(midnight + SKEW - 101n), { at: midnight - 100n }),
+      'ZkGate__ProofFromFuture',
+    );
+    // One second before midnight, the same UTC day as the block: accepted 98 s ahead.
+    expectSuccess(await submit(await aliceProof(midnight - 1n), { at: midnight - 99n }));
+    // 00:00:00 of the next day from the block at 23:59:59: refused; from midnight on, fine.
+    expectRevert(await submit(tomorrow, { at: midnight - 1n }), 'ZkGate__ProofFromFuture');
+    expectSuccess(await submit(tomorrow, { at: midnight }));
+  });
+
+  it('ProofDateMismatch: the packed date must be the UTC date of the seconds', async () => {
+    const at = await noonAfter(env);
+    const unix = at - 1n;
+    const today = BigInt(utcDateOf(unix));
+    const packed = (date: bigint) => (date << 40n) | unix;
+    expect(packed(today)).toBe(encodeProofTime(unix));
+    const wrong: [string, bigint][] = [
+      ['the next day', packed(BigInt(utcDateOf(unix + DAY)))],
+      ['the previous day', packed(BigInt(utcDateOf(unix - DAY)))],
+      ['no date (the unpacked time of the old format)', unix],
+      ['days since 1970 instead of YYYYMMDD', packed(unix / DAY)],
+      ['the date plus 2^27 (bits above the circuit range)', packed(today + (1n << 27n))],
+    ];
+    let block = at;
+    for (const [label, timeSignal] of wrong) {
+      const proof = await aliceProof(unix, { timeSignal });
+      const outcome = await submit(proof, { at: block++ });
+      expect([label, outcome.error?.name]).toEqual([label, 'ZkGate__ProofDateMismatch']);
+    }
+    expectSuccess(
+      await submit(await aliceProof(unix, { timeSignal: packed(today) }), { at: block }),
+    );
+  });
+
+  it('ProofDateMismatch: at midnight, the date switches exactly with the second', async () => {
+    const midnight = ((await latestTime(env)) / DAY + 2n) * DAY;
+    const before = BigInt(utcDateOf(midnight - 1n));
+    const after = BigInt(utcDateOf(midnight));
+    expect(after).not.toBe(before);
+    // 23:59:59 carrying the new date, and 00:00:00 carrying the old one: both refused.
+    const early = await aliceProof(midnight - 1n, { timeSignal: (after << 40n) | (midnight - 1n) });
+    const late = await aliceProof(midnight, { timeSignal: (before << 40n) | midnight });
+    expectRevert(await submit(early, { at: midnight + 10n }), 'ZkGate__ProofDateMismatch');
+    expectRevert(await submit(late, { at: midnight + 11n }), 'ZkGate__ProofDateMismatch');
   });
 
   it('ProofTooOld: time = block time - maxProofAge - 1; - maxProofAge is accepted (K15)', async () => {
@@ -572,6 +669,37 @@ describe('verify: each check failing alone', () => {
       logs: ok.receipt.logs,
     });
     expect(event?.args.expiresAt).toBe(at + 1n - age + BigInt(PASS_LIFETIME));
+  });
+
+  it('PassAlreadyExpired: proof time + pass lifetime = block time is refused (cheaply); one second later is a 1-second pass', async () => {
+    // A policy whose proofs may be older than its passes last.
+    const lifetime = 600n;
+    const loose = await makePolicy({ maxProofAge: 3_600, passLifetime: Number(lifetime) });
+    const prove = (time: bigint) =>
+      proveFor(env, { holder: 'alice', account: alice, policy: loose, time });
+    const at = (await latestTime(env)) + 10n;
+    const dead = await submit(await prove(at - lifetime), { at, policyId: loose.policyId });
+    expectRevert(dead, 'ZkGate__PassAlreadyExpired');
+    // It fails before the pairing and the pass write, not after them.
+    expect(dead.receipt.gasUsed).toBeLessThan(60_000n);
+    expect(await holds(alice, loose.policyId)).toBe(false);
+
+    // The next block, one second later, with a proof one second younger than that limit.
+    const ok = await submit(await prove(at + 2n - lifetime), {
+      at: at + 1n,
+      policyId: loose.policyId,
+    });
+    expectSuccess(ok);
+    expect((await passOf(alice, loose.policyId)).expiresAt).toBe(at + 2n);
+    expect(await holds(alice, loose.policyId)).toBe(true);
+    await env.testClient.setNextBlockTimestamp({ timestamp: at + 2n });
+    await env.testClient.mine({ blocks: 1 });
+    expect(await holds(alice, loose.policyId)).toBe(false);
+    // Older than maxProofAge is still ProofTooOld (that check comes first).
+    expectRevert(
+      await submit(await prove(at + 2n - 3_601n), { at: at + 3n, policyId: loose.policyId }),
+      'ZkGate__ProofTooOld',
+    );
   });
 
   it('IssuerNotInPolicy: issuer B is registered, active and fresh, but not on the policy (C12)', async () => {
@@ -839,9 +967,11 @@ describe('verify: each check failing alone', () => {
     const starvedGas = failures.get('ZkGate__InvalidProof')![0]!;
     expectRevert(await submit(proof, { at, gas: starvedGas }), 'ZkGate__InvalidProof');
     const nullifier = proof.publicSignals[PublicSignalIndex.nullifier];
-    expect((await getPass(env.publicClient, env.gate, nullifier)).account).toBe(
-      '0x0000000000000000000000000000000000000000',
-    );
+    expect(await getNullifierBinding(env.publicClient, { gate: env.gate, nullifier })).toEqual({
+      account: ZERO_ADDRESS,
+      policyId: 0n,
+    });
+    expect(await passOf(alice)).toEqual({ valid: false, expiresAt: 0n, nullifier: 0n });
   });
 });
 
@@ -941,43 +1071,63 @@ describe('passes', () => {
     expectSuccess(await submit(proof, { at }));
     return proof.publicSignals[PublicSignalIndex.nullifier];
   }
-  const check = (account: Address, nullifier: bigint, policyId = policy.policyId) =>
-    hasValidPass(env.publicClient, { gate: env.gate, policyId, account, nullifier });
+  const disablePolicy = (policyId = policy.policyId) =>
+    sendTx(env, env.wallet(0), {
+      address: env.gate,
+      abi: zkGateAbi,
+      functionName: 'disablePolicy',
+      args: [policyId],
+    });
 
-  it('is valid until expiresAt (exclusive)', async () => {
+  it('is valid until expiresAt (exclusive), for hasValidPass and passOf alike', async () => {
     const at = (await latestTime(env)) + 10n;
     const nullifier = await grant(at);
     const expiresAt = at + BigInt(PASS_LIFETIME);
     await env.testClient.setNextBlockTimestamp({ timestamp: expiresAt - 1n });
     await env.testClient.mine({ blocks: 1 });
-    expect(await check(alice, nullifier)).toBe(true);
+    expect(await holds(alice)).toBe(true);
+    expect(await passOf(alice)).toEqual({ valid: true, expiresAt, nullifier });
     await env.testClient.setNextBlockTimestamp({ timestamp: expiresAt });
     await env.testClient.mine({ blocks: 1 });
-    expect(await check(alice, nullifier)).toBe(false);
+    expect(await holds(alice)).toBe(false);
+    // Still reported, as expired.
+    expect(await passOf(alice)).toEqual({ valid: false, expiresAt, nullifier });
   });
 
   it('belongs to one account and one policy, and dies with its policy', async () => {
     const at = (await latestTime(env)) + 10n;
     const nullifier = await grant(at);
-    expect(await check(bob, nullifier)).toBe(false);
-    expect(await check(alice, nullifier, otherPolicy.policyId)).toBe(false);
-    expect(await check(alice, nullifier + 1n)).toBe(false);
-    expect(await check('0x0000000000000000000000000000000000000000', 0n, 0n)).toBe(false);
-    await sendTx(env, env.wallet(0), {
-      address: env.gate,
-      abi: zkGateAbi,
-      functionName: 'disablePolicy',
-      args: [policy.policyId],
+    expect(await holds(bob)).toBe(false);
+    expect(await holds(alice, otherPolicy.policyId)).toBe(false);
+    expect(await holds(alice, 999n)).toBe(false);
+    expect(await holds(ZERO_ADDRESS)).toBe(false);
+    expect(await holds(ZERO_ADDRESS, 0n)).toBe(false);
+    expect(await passOf(bob)).toEqual({ valid: false, expiresAt: 0n, nullifier: 0n });
+    // Another policy of the same admin (created right after: same word of the disabled bitmap)
+    // is not affected by disabling this one.
+    const other = await proveFor(env, {
+      holder: 'alice',
+      account: alice,
+      policy: otherPolicy,
+      time: at + 1n,
     });
-    expect(await check(alice, nullifier)).toBe(false);
+    expectSuccess(await submit(other, { at: at + 1n, policyId: otherPolicy.policyId }));
+    expectSuccess(await disablePolicy());
+    expect(await holds(alice)).toBe(false);
+    expect(await passOf(alice)).toEqual({
+      valid: false,
+      expiresAt: at + BigInt(PASS_LIFETIME),
+      nullifier,
+    });
+    expect(await holds(alice, otherPolicy.policyId)).toBe(true);
+    expect((await passOf(alice, otherPolicy.policyId)).valid).toBe(true);
   });
 
   it('its holder renews it with a newer proof; an older proof or a replay never shortens or extends it', async () => {
     const at = (await latestTime(env)) + 10n;
     const first = await aliceProof(at);
     expectSuccess(await submit(first, { at }));
-    const nullifier = first.publicSignals[PublicSignalIndex.nullifier];
-    const expiry = async () => (await getPass(env.publicClient, env.gate, nullifier)).expiresAt;
+    const expiry = async () => (await passOf(alice)).expiresAt;
     expect(await expiry()).toBe(at + BigInt(PASS_LIFETIME));
 
     // Replaying the very same proof later: accepted (same account), expiry unchanged.
@@ -992,6 +1142,32 @@ describe('passes', () => {
     // An older (still acceptable) proof does not shorten it.
     expectSuccess(await submit(await aliceProof(at + 150n), { at: at + 210n }));
     expect(await expiry()).toBe(at + 200n + BigInt(PASS_LIFETIME));
+  });
+
+  it('a second credential (another nullifier) on the same account: passOf reports the latest nullifier, never a shorter expiry', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const first = await grant(at + 100n);
+    const second = await proveFor(env, {
+      holder: 'alice-second-wallet',
+      account: alice,
+      policy,
+      time: at + 50n,
+    });
+    const nullifier2 = second.publicSignals[PublicSignalIndex.nullifier];
+    expect(nullifier2).not.toBe(first);
+    expectSuccess(await submit(second, { at: at + 101n }));
+    expect(await passOf(alice)).toEqual({
+      valid: true,
+      expiresAt: at + 100n + BigInt(PASS_LIFETIME),
+      nullifier: nullifier2,
+    });
+    // Both nullifiers stay bound to alice.
+    for (const nullifier of [first, nullifier2]) {
+      expect(await getNullifierBinding(env.publicClient, { gate: env.gate, nullifier })).toEqual({
+        account: alice,
+        policyId: policy.policyId,
+      });
+    }
   });
 
   it('a nullifier of one policy cannot be re-bound under another policy', async () => {
@@ -1010,6 +1186,153 @@ describe('passes', () => {
       await submit(forced, { at: at + 1n, policyId: otherPolicy.policyId }),
       'ZkGate__NullifierReused',
     );
+  });
+
+  it("the binding is keyed by the nullifier's low 192 bits but compares all of them", async () => {
+    const at = (await latestTime(env)) + 10n;
+    const nullifier = await grant(at);
+    // Same low 192 bits, other top bits: another nullifier (forced with the fixture).
+    const twin = nullifier ^ (1n << 200n);
+    expect(twin < FIELD_SIZE).toBe(true);
+    expect(
+      await getNullifierBinding(env.publicClient, { gate: env.gate, nullifier: twin }),
+    ).toEqual({ account: ZERO_ADDRESS, policyId: 0n });
+    // Even for alice herself under the same policy it is not "her" nullifier: refused by the
+    // binding check (were the top bits ignored, it would get through to the pairing).
+    const forced = withSignal(await aliceProof(at + 1n), PublicSignalIndex.nullifier, twin);
+    expectRevert(await submit(forced, { at: at + 1n }), 'ZkGate__NullifierReused');
+  });
+});
+
+describe('verifyFor: a relayer submits, the account the proof names gets the pass', () => {
+  const RELAYER = 5;
+  let relayer: Address;
+  beforeAll(() => {
+    relayer = env.accounts[RELAYER] as Address;
+  });
+
+  it("a relayer submits alice's proof: alice has the pass, the relayer none", async () => {
+    const at = (await latestTime(env)) + 10n;
+    const proof = await aliceProof(at);
+    const outcome = await submit(proof, { at, from: RELAYER, for: alice });
+    expectSuccess(outcome);
+    const nullifier = proof.publicSignals[PublicSignalIndex.nullifier];
+    expect(
+      parseEventLogs({ abi: zkGateAbi, eventName: 'PassGranted', logs: outcome.receipt.logs }),
+    ).toMatchObject([{ args: { policyId: policy.policyId, nullifier, account: alice } }]);
+    expect(outcome.receipt.from.toLowerCase()).toBe(relayer.toLowerCase());
+    expect(await holds(alice)).toBe(true);
+    expect(await passOf(alice)).toEqual({
+      valid: true,
+      expiresAt: at + BigInt(PASS_LIFETIME),
+      nullifier,
+    });
+    expect(await holds(relayer)).toBe(false);
+    expect(await passOf(relayer)).toEqual({ valid: false, expiresAt: 0n, nullifier: 0n });
+    expect(await getNullifierBinding(env.publicClient, { gate: env.gate, nullifier })).toEqual({
+      account: alice,
+      policyId: policy.policyId,
+    });
+    // Alice herself can later renew it with verify, and a relayer with verifyFor.
+    expectSuccess(await submit(await aliceProof(at + 5n), { at: at + 5n }));
+    expectSuccess(await submit(await aliceProof(at + 6n), { at: at + 6n, from: 4, for: alice }));
+    expect((await passOf(alice)).expiresAt).toBe(at + 6n + BigInt(PASS_LIFETIME));
+  });
+
+  it("a front-runner copying alice's verify calldata into verifyFor only gives alice her pass (K05)", async () => {
+    const at = (await latestTime(env)) + 10n;
+    const proof = await aliceProof(at);
+    // The copy into verify from bob's account fails; into verifyFor it can only name alice.
+    expectRevert(await submit(proof, { at, from: 4 }), 'ZkGate__SignalHashMismatch');
+    expectRevert(
+      await submit(proof, { at: at + 1n, from: 4, for: bob }),
+      'ZkGate__SignalHashMismatch',
+    );
+    expectSuccess(await submit(proof, { at: at + 2n, from: 4, for: alice }));
+    expect(await holds(bob)).toBe(false);
+    expect(await holds(alice)).toBe(true);
+    // Alice's own transaction, arriving later, is a replay of the same statement: harmless.
+    expectSuccess(await submit(proof, { at: at + 3n }));
+    expect((await passOf(alice)).expiresAt).toBe(at + BigInt(PASS_LIFETIME));
+  });
+
+  it('SignalHashMismatch: a proof bound to X submitted with verifyFor(Y), also with a context', async () => {
+    const at = (await latestTime(env)) + 10n;
+    expectRevert(
+      await submit(await aliceProof(at), { at, from: RELAYER, for: bob }),
+      'ZkGate__SignalHashMismatch',
+    );
+    // The relayer itself is not X either.
+    expectRevert(
+      await submit(await aliceProof(at + 1n), { at: at + 1n, from: RELAYER, for: relayer }),
+      'ZkGate__SignalHashMismatch',
+    );
+    const context: Hex = `0x${'ab'.repeat(32)}`;
+    const bound = await aliceProof(at + 2n, { context });
+    expectRevert(
+      await submit(bound, { at: at + 2n, from: RELAYER, for: alice }),
+      'ZkGate__SignalHashMismatch',
+    );
+    expectSuccess(await submit(bound, { at: at + 3n, from: RELAYER, for: alice, context }));
+    expect(await holds(bob)).toBe(false);
+    expect(await holds(relayer)).toBe(false);
+  });
+
+  it('ZeroAccount: verifyFor(0) is refused even with a proof made for the zero address', async () => {
+    const at = (await latestTime(env)) + 10n;
+    const forZero = await proveFor(env, {
+      holder: 'nobody',
+      account: ZERO_ADDRESS,
+      policy,
+      time: at,
+    });
+    expect(forZero.publicSignals[PublicSignalIndex.signalHash]).toBe(
+      computeSignalHash({ account: ZERO_ADDRESS }),
+    );
+    expectRevert(
+      await submit(forZero, { at, from: RELAYER, for: ZERO_ADDRESS }),
+      'ZkGate__ZeroAccount',
+    );
+    expect(await holds(ZERO_ADDRESS)).toBe(false);
+  });
+
+  it("NullifierReused: a relayer cannot bind alice's credential to a second account", async () => {
+    const at = (await latestTime(env)) + 10n;
+    expectSuccess(await submit(await aliceProof(at), { at, from: RELAYER, for: alice }));
+    const second = await proveFor(env, { holder: 'alice', account: bob, policy, time: at + 1n });
+    expectRevert(
+      await submit(second, { at: at + 1n, from: RELAYER, for: bob }),
+      'ZkGate__NullifierReused',
+    );
+  });
+
+  it('the library helper sends verifyFor when given the account', async () => {
+    const at = (await latestTime(env)) + 1n;
+    const proof = await aliceProof(at + 5n);
+    await env.testClient.setNextBlockTimestamp({ timestamp: at + 5n });
+    const args = {
+      publicClient: env.publicClient,
+      walletClient: env.wallet(RELAYER),
+      gate: env.gate,
+      policyId: policy.policyId,
+      proof: proof.proof,
+      publicSignals: proof.publicSignals,
+    };
+    expect(await verifyOnChain({ ...args, account: bob })).toMatchObject({
+      verified: false,
+      code: 'signal_mismatch',
+    });
+    expect(await verifyOnChain({ ...args, account: ZERO_ADDRESS })).toMatchObject({
+      verified: false,
+      code: 'bad_input',
+      errorName: 'ZkGate__ZeroAccount',
+    });
+    expect(await verifyOnChain({ ...args, account: alice })).toMatchObject({
+      verified: true,
+      account: alice,
+      nullifier: proof.publicSignals[PublicSignalIndex.nullifier],
+    });
+    expect(await holds(relayer)).toBe(false);
   });
 });
 

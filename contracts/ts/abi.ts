@@ -30,6 +30,7 @@ export const zkGateAbi = [
   { inputs: [], name: 'PolicyRegistry__InvalidSchema', type: 'error' },
   { inputs: [], name: 'PolicyRegistry__NotPolicyAdmin', type: 'error' },
   { inputs: [], name: 'PolicyRegistry__PolicyNotFound', type: 'error' },
+  { inputs: [], name: 'PolicyRegistry__PrecompileFailed', type: 'error' },
   { inputs: [], name: 'PolicyRegistry__TooManyPolicies', type: 'error' },
   { inputs: [], name: 'RevocationRegistry__InvalidRoot', type: 'error' },
   { inputs: [], name: 'RevocationRegistry__IssuerRemoved', type: 'error' },
@@ -42,9 +43,10 @@ export const zkGateAbi = [
   { inputs: [], name: 'ZkGate__IssuerSchemaNotAllowed', type: 'error' },
   { inputs: [], name: 'ZkGate__NullifierReused', type: 'error' },
   { inputs: [], name: 'ZkGate__NullifierZero', type: 'error' },
+  { inputs: [], name: 'ZkGate__PassAlreadyExpired', type: 'error' },
   { inputs: [], name: 'ZkGate__PolicyDisabled', type: 'error' },
-  { inputs: [], name: 'ZkGate__PolicyNotFound', type: 'error' },
   { inputs: [], name: 'ZkGate__PrecompileFailed', type: 'error' },
+  { inputs: [], name: 'ZkGate__ProofDateMismatch', type: 'error' },
   { inputs: [], name: 'ZkGate__ProofFromFuture', type: 'error' },
   {
     inputs: [{ internalType: 'uint256', name: 'index', type: 'uint256' }],
@@ -62,6 +64,7 @@ export const zkGateAbi = [
     name: 'ZkGate__SignalNotInField',
     type: 'error',
   },
+  { inputs: [], name: 'ZkGate__ZeroAccount', type: 'error' },
   {
     anonymous: false,
     inputs: [
@@ -97,7 +100,7 @@ export const zkGateAbi = [
       { indexed: true, internalType: 'uint256', name: 'keyHash', type: 'uint256' },
       {
         indexed: false,
-        internalType: 'enum IssuerRegistry.IssuerStatus',
+        internalType: 'enum IIssuerRegistry.IssuerStatus',
         name: 'status',
         type: 'uint8',
       },
@@ -208,7 +211,7 @@ export const zkGateAbi = [
           { internalType: 'uint32', name: 'maxProofAge', type: 'uint32' },
           { internalType: 'uint32', name: 'passLifetime', type: 'uint32' },
         ],
-        internalType: 'struct PolicyRegistry.PolicyParameters',
+        internalType: 'struct IPolicyRegistry.PolicyParameters',
         name: 'params',
         type: 'tuple',
       },
@@ -240,20 +243,9 @@ export const zkGateAbi = [
     inputs: [{ internalType: 'uint256', name: 'keyHash', type: 'uint256' }],
     name: 'getIssuer',
     outputs: [
-      { internalType: 'enum IssuerRegistry.IssuerStatus', name: 'status', type: 'uint8' },
+      { internalType: 'enum IIssuerRegistry.IssuerStatus', name: 'status', type: 'uint8' },
       { internalType: 'address', name: 'controller', type: 'address' },
       { internalType: 'string', name: 'did', type: 'string' },
-    ],
-    stateMutability: 'view',
-    type: 'function',
-  },
-  {
-    inputs: [{ internalType: 'uint256', name: 'nullifier', type: 'uint256' }],
-    name: 'getPass',
-    outputs: [
-      { internalType: 'address', name: 'account', type: 'address' },
-      { internalType: 'uint256', name: 'policyId', type: 'uint256' },
-      { internalType: 'uint64', name: 'expiresAt', type: 'uint64' },
     ],
     stateMutability: 'view',
     type: 'function',
@@ -274,7 +266,7 @@ export const zkGateAbi = [
           { internalType: 'bool', name: 'disabled', type: 'bool' },
           { internalType: 'uint256[]', name: 'issuers', type: 'uint256[]' },
         ],
-        internalType: 'struct PolicyRegistry.PolicyView',
+        internalType: 'struct IPolicyRegistry.PolicyView',
         name: 'view_',
         type: 'tuple',
       },
@@ -286,10 +278,24 @@ export const zkGateAbi = [
     inputs: [
       { internalType: 'uint256', name: 'policyId', type: 'uint256' },
       { internalType: 'address', name: 'account', type: 'address' },
-      { internalType: 'uint256', name: 'nullifier', type: 'uint256' },
     ],
     name: 'hasValidPass',
     outputs: [{ internalType: 'bool', name: '', type: 'bool' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      { internalType: 'uint256', name: 'policyA', type: 'uint256' },
+      { internalType: 'address', name: 'accountA', type: 'address' },
+      { internalType: 'uint256', name: 'policyB', type: 'uint256' },
+      { internalType: 'address', name: 'accountB', type: 'address' },
+    ],
+    name: 'hasValidPassBoth',
+    outputs: [
+      { internalType: 'bool', name: 'validA', type: 'bool' },
+      { internalType: 'bool', name: 'validB', type: 'bool' },
+    ],
     stateMutability: 'view',
     type: 'function',
   },
@@ -348,9 +354,33 @@ export const zkGateAbi = [
     type: 'function',
   },
   {
+    inputs: [{ internalType: 'uint256', name: 'nullifier', type: 'uint256' }],
+    name: 'nullifierBinding',
+    outputs: [
+      { internalType: 'address', name: 'account', type: 'address' },
+      { internalType: 'uint256', name: 'policyId', type: 'uint256' },
+    ],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
     inputs: [],
     name: 'owner',
     outputs: [{ internalType: 'address', name: '', type: 'address' }],
+    stateMutability: 'view',
+    type: 'function',
+  },
+  {
+    inputs: [
+      { internalType: 'uint256', name: 'policyId', type: 'uint256' },
+      { internalType: 'address', name: 'account', type: 'address' },
+    ],
+    name: 'passOf',
+    outputs: [
+      { internalType: 'bool', name: 'valid', type: 'bool' },
+      { internalType: 'uint64', name: 'expiresAt', type: 'uint64' },
+      { internalType: 'uint256', name: 'nullifier', type: 'uint256' },
+    ],
     stateMutability: 'view',
     type: 'function',
   },
@@ -410,7 +440,7 @@ export const zkGateAbi = [
           { internalType: 'uint64', name: 'publishedAt', type: 'uint64' },
           { internalType: 'uint64', name: 'supersededAt', type: 'uint64' },
         ],
-        internalType: 'struct RevocationRegistry.RootRecord',
+        internalType: 'struct IRevocationRegistry.RootRecord',
         name: '',
         type: 'tuple',
       },
@@ -437,7 +467,7 @@ export const zkGateAbi = [
           { internalType: 'uint64', name: 'publishedAt', type: 'uint64' },
           { internalType: 'uint64', name: 'supersededAt', type: 'uint64' },
         ],
-        internalType: 'struct RevocationRegistry.RootTimes',
+        internalType: 'struct IRevocationRegistry.RootTimes',
         name: '',
         type: 'tuple',
       },
@@ -476,7 +506,7 @@ export const zkGateAbi = [
   {
     inputs: [
       { internalType: 'uint256', name: 'keyHash', type: 'uint256' },
-      { internalType: 'enum IssuerRegistry.IssuerStatus', name: 'status', type: 'uint8' },
+      { internalType: 'enum IIssuerRegistry.IssuerStatus', name: 'status', type: 'uint8' },
     ],
     name: 'setIssuerStatus',
     outputs: [],
@@ -527,6 +557,21 @@ export const zkGateAbi = [
     stateMutability: 'nonpayable',
     type: 'function',
   },
+  {
+    inputs: [
+      { internalType: 'address', name: 'account', type: 'address' },
+      { internalType: 'uint256', name: 'policyId', type: 'uint256' },
+      { internalType: 'uint256[2]', name: 'pA', type: 'uint256[2]' },
+      { internalType: 'uint256[2][2]', name: 'pB', type: 'uint256[2][2]' },
+      { internalType: 'uint256[2]', name: 'pC', type: 'uint256[2]' },
+      { internalType: 'uint256[7]', name: 'pubSignals', type: 'uint256[7]' },
+      { internalType: 'bytes32', name: 'context', type: 'bytes32' },
+    ],
+    name: 'verifyFor',
+    outputs: [{ internalType: 'uint64', name: 'expiresAt', type: 'uint64' }],
+    stateMutability: 'nonpayable',
+    type: 'function',
+  },
 ] as const;
 
 /** ABI of `Marketplace`. */
@@ -551,6 +596,7 @@ export const marketplaceAbi = [
   { inputs: [], name: 'Marketplace__PaymentFailed', type: 'error' },
   { inputs: [], name: 'Marketplace__ReputationPassRequired', type: 'error' },
   { inputs: [], name: 'Marketplace__SelfPurchase', type: 'error' },
+  { inputs: [], name: 'Marketplace__SellerNotEligible', type: 'error' },
   { inputs: [], name: 'Marketplace__WrongPayment', type: 'error' },
   { inputs: [], name: 'NonReentrant__ReentrantCall', type: 'error' },
   {
@@ -613,10 +659,7 @@ export const marketplaceAbi = [
     type: 'function',
   },
   {
-    inputs: [
-      { internalType: 'uint256', name: 'listingId', type: 'uint256' },
-      { internalType: 'uint256', name: 'agePass', type: 'uint256' },
-    ],
+    inputs: [{ internalType: 'uint256', name: 'listingId', type: 'uint256' }],
     name: 'buy',
     outputs: [],
     stateMutability: 'payable',
@@ -654,7 +697,6 @@ export const marketplaceAbi = [
     inputs: [
       { internalType: 'uint96', name: 'price', type: 'uint96' },
       { internalType: 'bool', name: 'ageRestricted', type: 'bool' },
-      { internalType: 'uint256', name: 'sellerPass', type: 'uint256' },
     ],
     name: 'list',
     outputs: [{ internalType: 'uint256', name: 'listingId', type: 'uint256' }],

@@ -32,14 +32,13 @@ export async function anchorAuditHead(params: {
 /** A verifier's latest checkpoint, or null if it never anchored. */
 export async function getLatestAnchor(
   publicClient: ReadClient,
-  anchor: Address,
-  verifier: Address,
+  params: { anchor: Address; verifier: Address },
 ): Promise<AuditCheckpoint | null> {
   const [index, checkpoint] = await publicClient.readContract({
-    address: anchor,
+    address: params.anchor,
     abi: auditAnchorAbi,
     functionName: 'latest',
-    args: [verifier],
+    args: [params.verifier],
   });
   if (index === 0n) return null;
   return { index, head: checkpoint.head, anchoredAt: BigInt(checkpoint.anchoredAt) };

@@ -21,7 +21,8 @@ import { loadVerificationKey, verifierSolidityPath } from '#zk';
 import { openChain } from './chain.js';
 import { createClients } from './clients.js';
 import { loadContractsConfig } from './config.js';
-import { deploy, type PolicyInput } from './deploy.js';
+import { deploy } from './deploy.js';
+import type { PolicyInput } from './gate.js';
 import { ContractsError } from './errors.js';
 
 type RawPolicy = Record<keyof PolicyInput, unknown>;

@@ -9,15 +9,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  getAddress,
-  keccak256,
-  parseEventLogs,
-  stringToHex,
-  type Abi,
-  type Address,
-  type Hex,
-} from 'viem';
+import { getAddress, keccak256, stringToHex, type Abi, type Address, type Hex } from 'viem';
 import { marketplaceAbi, zkGateAbi } from './abi.js';
 import type { ReadClient, WriteClient } from './clients.js';
 import { writeAndWait } from './clients.js';
@@ -30,6 +22,7 @@ import {
 } from './compile.js';
 import { ethereumDidRegistryArtifact, knownDidRegistryAddress } from './did-registry.js';
 import { ContractsError, ContractsErrorCode } from './errors.js';
+import { createPolicy, type PolicyInput } from './gate.js';
 import {
   parseVerificationKey,
   readVerificationKeyFromSolidity,
@@ -40,16 +33,6 @@ import {
 
 /** Default folder of deployment records. */
 export const DEFAULT_DEPLOYMENTS_DIR = join(CONTRACTS_DIR, 'deployments');
-
-/** Fields of a policy, as given to `createPolicy` (durations in seconds). */
-export type PolicyInput = {
-  readonly queryHash: bigint;
-  readonly schema: bigint;
-  readonly issuers: readonly bigint[];
-  readonly maxRootAge: number;
-  readonly maxProofAge: number;
-  readonly passLifetime: number;
-};
 
 export type DeployParameters = {
   publicClient: ReadClient;
@@ -132,17 +115,6 @@ export function codeMatchesArtifact(code: Hex, artifact: ContractArtifact): bool
   return actual.join('') === expected;
 }
 
-function policyArgs(p: PolicyInput) {
-  return {
-    queryHash: p.queryHash,
-    schema: p.schema,
-    issuers: [...p.issuers],
-    maxRootAge: p.maxRootAge,
-    maxProofAge: p.maxProofAge,
-    passLifetime: p.passLifetime,
-  };
-}
-
 const jsonBigint = (_key: string, value: unknown): unknown =>
   typeof value === 'bigint' ? value.toString() : value;
 
@@ -169,9 +141,9 @@ export async function readDeployment(
 /** Whether every contract of a deployment still has its recorded code on the chain. */
 export async function isDeploymentLive(
   publicClient: ReadClient,
-  deployment: Deployment,
+  params: { deployment: Deployment },
 ): Promise<boolean> {
-  for (const contract of Object.values(deployment.contracts)) {
+  for (const contract of Object.values(params.deployment.contracts)) {
     if (!contract) continue;
     const code = await publicClient.getCode({ address: contract.address });
     if (!code || code === '0x' || keccak256(code) !== contract.codeHash) return false;
@@ -256,7 +228,7 @@ export async function deploy(params: DeployParameters): Promise<DeployReturnType
     if (
       existing &&
       existing.configHash === configHash &&
-      (await isDeploymentLive(publicClient, existing))
+      (await isDeploymentLive(publicClient, { deployment: existing }))
     ) {
       return { deployment: existing, reused: true, file };
     }
@@ -333,21 +305,13 @@ export async function deploy(params: DeployParameters): Promise<DeployReturnType
     if (params.marketplace) {
       const ids: bigint[] = [];
       for (const policy of [params.marketplace.reputationPolicy, params.marketplace.agePolicy]) {
-        const receipt = await writeAndWait({
+        const created = await createPolicy({
           publicClient,
           walletClient,
-          address: zkGate.address,
-          abi: zkGateAbi,
-          functionName: 'createPolicy',
-          args: [policyArgs(policy)],
+          gate: zkGate.address,
+          policy,
         });
-        const [created] = parseEventLogs({
-          abi: zkGateAbi,
-          eventName: 'PolicyCreated',
-          logs: receipt.logs,
-        });
-        if (!created) throw new Error('PolicyCreated not emitted');
-        ids.push(created.args.policyId);
+        ids.push(created.policyId);
       }
       const [reputation, age] = ids as [bigint, bigint];
       const market = artifact('Marketplace');

@@ -1,10 +1,12 @@
 /**
- * Errors of the contracts package, viem-style: one `ContractsError` with a stable string `code`,
- * a `shortMessage`, optional `details` and the original `cause`; and the mapping from every
- * Solidity custom error of ZkGate to a stable verification code shared with the APIs.
+ * Errors of the contracts package: `ContractsError` (a `ZkrepError` of the one zkrep error
+ * vocabulary, `#zk` `ERROR_CODES`, viem-style with a `shortMessage`, optional `details` and the
+ * original `cause`), and the mapping from every Solidity custom error of a ZkGate verification to
+ * the one shared code of that check.
  */
+import { ZkrepError, type ErrorCode } from '#zk';
 
-/** Stable codes for failures of the contracts tooling itself (not of a proof). */
+/** Codes for failures of the contracts tooling itself (not of a proof); all from `ERROR_CODES`. */
 export const ContractsErrorCode = {
   configInvalid: 'config_invalid',
   chainStartFailed: 'chain_start_failed',
@@ -15,7 +17,7 @@ export const ContractsErrorCode = {
   deployFailed: 'deploy_failed',
   deploymentInvalid: 'deployment_invalid',
   txFailed: 'tx_failed',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type ContractsErrorCode = (typeof ContractsErrorCode)[keyof typeof ContractsErrorCode];
 
 export type ContractsErrorParameters = {
@@ -23,10 +25,13 @@ export type ContractsErrorParameters = {
   cause?: unknown;
 };
 
-/** The one error class thrown by `#contracts`. `message` never holds secrets or witness data. */
-export class ContractsError extends Error {
+/**
+ * The one error class thrown by `#contracts`. `message` is `shortMessage` plus the details (for
+ * developers and logs; a compiler error's details span lines); `toJSON()`, what a service answers
+ * with, carries only the one-line `shortMessage`. Nothing holds secrets or witness data.
+ */
+export class ContractsError extends ZkrepError<ContractsErrorCode> {
   override name = 'ContractsError';
-  readonly code: ContractsErrorCode;
   readonly shortMessage: string;
   readonly details: string | undefined;
 
@@ -35,29 +40,37 @@ export class ContractsError extends Error {
     shortMessage: string,
     params: ContractsErrorParameters = {},
   ) {
-    super(params.details ? `${shortMessage}\n\nDetails: ${params.details}` : shortMessage, {
+    super(code, params.details ? `${shortMessage}\n\nDetails: ${params.details}` : shortMessage, {
       cause: params.cause,
     });
-    this.code = code;
     this.shortMessage = shortMessage;
     this.details = params.details;
+  }
+
+  /** The `{ code, message }` body an API answers with: the one-line short message only. */
+  override toJSON(): { code: ContractsErrorCode; message: string } {
+    return { code: this.code, message: this.shortMessage };
   }
 }
 
 /**
- * ZkGate custom error name -> stable verification code (the `code` of a `{ verified: false }`
- * result, shared with the verifier API and logs). One entry per check of `ZkGate.verify`.
+ * Custom error of a ZkGate verification (`verify` / `verifyFor`) -> the one shared code of that
+ * check (the `code` of a `{ verified: false }` result, the same code the off-chain checks and the
+ * verifier API use). One entry per check.
  */
 export const GATE_ERROR_CODES = {
-  ZkGate__PolicyNotFound: 'policy_unknown',
-  ZkGate__PolicyDisabled: 'policy_disabled',
+  ZkGate__ZeroAccount: 'bad_input',
   ZkGate__SignalNotInField: 'signal_out_of_field',
-  ZkGate__NullifierZero: 'nullifier_invalid',
+  ZkGate__NullifierZero: 'nullifier_zero',
+  PolicyRegistry__PolicyNotFound: 'policy_unknown',
+  ZkGate__PolicyDisabled: 'policy_disabled',
   ZkGate__ScopeMismatch: 'scope_mismatch',
-  ZkGate__QueryHashMismatch: 'query_mismatch',
   ZkGate__SignalHashMismatch: 'signal_mismatch',
+  ZkGate__ProofDateMismatch: 'proof_date_mismatch',
   ZkGate__ProofFromFuture: 'proof_from_future',
-  ZkGate__ProofTooOld: 'expired',
+  ZkGate__ProofTooOld: 'proof_too_old',
+  ZkGate__PassAlreadyExpired: 'pass_already_expired',
+  ZkGate__QueryHashMismatch: 'query_mismatch',
   ZkGate__IssuerNotInPolicy: 'issuer_untrusted',
   ZkGate__IssuerNotActive: 'issuer_inactive',
   ZkGate__IssuerSchemaNotAllowed: 'issuer_schema_not_allowed',
@@ -67,21 +80,24 @@ export const GATE_ERROR_CODES = {
   ZkGate__ProofNotInField: 'bad_proof_encoding',
   ZkGate__PrecompileFailed: 'precompile_failed',
   ZkGate__InvalidProof: 'proof_invalid',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type GateErrorName = keyof typeof GATE_ERROR_CODES;
 export type GateErrorCode = (typeof GATE_ERROR_CODES)[GateErrorName];
 
 /** Human-readable messages for each gate check; no values, so nothing personal can leak. */
 export const GATE_ERROR_MESSAGES: Record<GateErrorName, string> = {
-  ZkGate__PolicyNotFound: 'No policy has this id.',
-  ZkGate__PolicyDisabled: 'The policy is disabled.',
+  ZkGate__ZeroAccount: 'A pass cannot be granted to the zero address.',
   ZkGate__SignalNotInField: 'A public signal is not a canonical field element.',
   ZkGate__NullifierZero: 'The nullifier is zero.',
+  PolicyRegistry__PolicyNotFound: 'No policy has this id.',
+  ZkGate__PolicyDisabled: 'The policy is disabled.',
   ZkGate__ScopeMismatch: 'The proof was made for another chain, gate or policy.',
-  ZkGate__QueryHashMismatch: "The proof does not answer the policy's query.",
-  ZkGate__SignalHashMismatch: 'The proof is not bound to this sender and context.',
-  ZkGate__ProofFromFuture: 'The proof is dated too far in the future.',
+  ZkGate__SignalHashMismatch: 'The proof is not bound to this account and context.',
+  ZkGate__ProofDateMismatch: "The proof's date is not the UTC date of its time.",
+  ZkGate__ProofFromFuture: 'The proof is dated in the future.',
   ZkGate__ProofTooOld: 'The proof is too old.',
+  ZkGate__PassAlreadyExpired: 'The pass would already be expired: the proof is too old for it.',
+  ZkGate__QueryHashMismatch: "The proof does not answer the policy's query.",
   ZkGate__IssuerNotInPolicy: 'The issuer is not trusted by this policy.',
   ZkGate__IssuerNotActive: 'The issuer is not active.',
   ZkGate__IssuerSchemaNotAllowed: 'The issuer may not issue this schema.',
@@ -93,7 +109,7 @@ export const GATE_ERROR_MESSAGES: Record<GateErrorName, string> = {
   ZkGate__InvalidProof: 'The proof is invalid.',
 };
 
-/** Whether a custom error name is one of ZkGate's verification checks. */
+/** Whether a custom error name is one of the checks of a ZkGate verification. */
 export function isGateErrorName(name: string): name is GateErrorName {
   return Object.hasOwn(GATE_ERROR_CODES, name);
 }

@@ -1,12 +1,12 @@
 /**
  * Helpers for ZkGate's policy registry and verification passes, as services call them.
  * Expected verification failures are results (`{ verified: false, code, message }`), not throws.
+ * Reads take `(publicClient, { ...params })`; writes take one `{ publicClient, walletClient, ... }`.
  */
 import { parseEventLogs, type Address, type Hex } from 'viem';
 import { zkGateAbi } from './abi.js';
 import type { ReadClient, WriteClient } from './clients.js';
 import { decodeRevert, writeAndWait } from './clients.js';
-import type { PolicyInput } from './deploy.js';
 import {
   ContractsError,
   ContractsErrorCode,
@@ -19,9 +19,19 @@ import {
 import {
   NO_CONTEXT,
   PublicSignalIndex,
-  type PublicSignals,
+  type PublicSignalTuple,
   type SolidityProof,
 } from './signals.js';
+
+/** Fields of a policy, as given to `createPolicy` (durations in seconds). */
+export type PolicyInput = {
+  readonly queryHash: bigint;
+  readonly schema: bigint;
+  readonly issuers: readonly bigint[];
+  readonly maxRootAge: number;
+  readonly maxProofAge: number;
+  readonly passLifetime: number;
+};
 
 export type CreatePolicyParameters = {
   publicClient: ReadClient;
@@ -74,23 +84,33 @@ export async function createPolicy(
 }
 
 /** Reads a policy (reverts with PolicyRegistry__PolicyNotFound for an unknown id). */
-export async function getPolicy(publicClient: ReadClient, gate: Address, policyId: bigint) {
+export async function getPolicy(
+  publicClient: ReadClient,
+  params: { gate: Address; policyId: bigint },
+) {
   return publicClient.readContract({
-    address: gate,
+    address: params.gate,
     abi: zkGateAbi,
     functionName: 'getPolicy',
-    args: [policyId],
+    args: [params.policyId],
   });
 }
 
 export type VerifyOnChainParameters = {
   publicClient: ReadClient;
-  /** The account that will hold the pass; the proof's signal hash must commit to it. */
+  /** The submitter: the pass holder itself, or a relayer when `account` is given. */
   walletClient: WriteClient;
   gate: Address;
   policyId: bigint;
   proof: SolidityProof;
-  publicSignals: PublicSignals;
+  publicSignals: PublicSignalTuple;
+  /**
+   * The account that gets the pass, when it is not the submitter (a relayer, a marketplace's
+   * verifier service, a paymaster): then `ZkGate.verifyFor(account, ...)` is sent. Default: the
+   * wallet's own account, with `ZkGate.verify`. Either way the proof's signal hash must commit to
+   * the pass holder.
+   */
+  account?: Address | undefined;
   /** Action data the signal hash commits to; default zero (a plain pass). */
   context?: Hex | undefined;
 };
@@ -98,6 +118,8 @@ export type VerifyOnChainParameters = {
 export type VerifyOnChainReturnType =
   | {
       readonly verified: true;
+      /** The pass holder. */
+      readonly account: Address;
       readonly nullifier: bigint;
       readonly expiresAt: bigint;
       readonly transactionHash: Hex;
@@ -125,14 +147,15 @@ export function toGateFailure(
 }
 
 /**
- * Submits a proof to `ZkGate.verify`. Simulates first, so a failed check comes back as a result
- * with its stable code and costs no gas; then sends and waits for the receipt.
+ * Submits a proof to `ZkGate.verify` (or, with `account`, to `ZkGate.verifyFor` on that account's
+ * behalf). Simulates first, so a failed check comes back as a result with its stable code and
+ * costs no gas; then sends and waits for the receipt.
  */
 export async function verifyOnChain(
   params: VerifyOnChainParameters,
 ): Promise<VerifyOnChainReturnType> {
   const { publicClient, walletClient, proof } = params;
-  const args = [
+  const tail = [
     params.policyId,
     proof.a,
     proof.b,
@@ -140,23 +163,36 @@ export async function verifyOnChain(
     params.publicSignals,
     params.context ?? NO_CONTEXT,
   ] as const;
-  let request;
+  const functionName = params.account === undefined ? 'verify' : 'verifyFor';
+  const common = { account: walletClient.account, address: params.gate, abi: zkGateAbi } as const;
+  // Simulate; the closure then sends exactly the simulated request.
+  let send: () => Promise<Hex>;
   try {
-    ({ request } = await publicClient.simulateContract({
-      account: walletClient.account,
-      address: params.gate,
-      abi: zkGateAbi,
-      functionName: 'verify',
-      args,
-    }));
+    if (params.account === undefined) {
+      const { request } = await publicClient.simulateContract({
+        ...common,
+        functionName: 'verify',
+        args: tail,
+      });
+      send = () => walletClient.writeContract(request);
+    } else {
+      const { request } = await publicClient.simulateContract({
+        ...common,
+        functionName: 'verifyFor',
+        args: [params.account, ...tail],
+      });
+      send = () => walletClient.writeContract(request);
+    }
   } catch (error) {
     const failure = toGateFailure(error);
     if (failure) return failure;
-    throw new ContractsError(ContractsErrorCode.txFailed, 'ZkGate.verify could not be simulated.', {
-      cause: error,
-    });
+    throw new ContractsError(
+      ContractsErrorCode.txFailed,
+      `ZkGate.${functionName} could not be simulated.`,
+      { cause: error },
+    );
   }
-  const transactionHash = await walletClient.writeContract(request);
+  const transactionHash = await send();
   const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
   const [granted] =
     receipt.status === 'success'
@@ -164,12 +200,17 @@ export async function verifyOnChain(
       : [];
   if (!granted) {
     // State changed between simulation and inclusion (e.g. the root expired meanwhile).
-    throw new ContractsError(ContractsErrorCode.txFailed, 'ZkGate.verify reverted on-chain.', {
-      details: `transaction ${transactionHash}`,
-    });
+    throw new ContractsError(
+      ContractsErrorCode.txFailed,
+      `ZkGate.${functionName} reverted on-chain.`,
+      {
+        details: `transaction ${transactionHash}`,
+      },
+    );
   }
   return {
     verified: true,
+    account: granted.args.account,
     nullifier: params.publicSignals[PublicSignalIndex.nullifier],
     expiresAt: granted.args.expiresAt,
     transactionHash,
@@ -177,30 +218,53 @@ export async function verifyOnChain(
   };
 }
 
-/** Whether `account` holds a valid pass `nullifier` under `policyId` (what marketplaces check). */
+/** The pass an account holds under a policy, as `ZkGate.passOf` reports it. */
+export type Pass = {
+  /** Unexpired, and the policy enabled. */
+  readonly valid: boolean;
+  /** The pass is valid while the block time is below this (0 if the account never held one). */
+  readonly expiresAt: bigint;
+  /** The nullifier of the latest proof that granted or renewed it (0 if none). */
+  readonly nullifier: bigint;
+};
+
+/** The pass `account` holds under `policyId` (no pass id needed). */
+export async function getPass(
+  publicClient: ReadClient,
+  params: { gate: Address; policyId: bigint; account: Address },
+): Promise<Pass> {
+  const [valid, expiresAt, nullifier] = await publicClient.readContract({
+    address: params.gate,
+    abi: zkGateAbi,
+    functionName: 'passOf',
+    args: [params.policyId, params.account],
+  });
+  return { valid, expiresAt: BigInt(expiresAt), nullifier };
+}
+
+/** Whether `account` holds a valid pass under `policyId` (what marketplace contracts check). */
 export async function hasValidPass(
   publicClient: ReadClient,
-  params: { gate: Address; policyId: bigint; account: Address; nullifier: bigint },
+  params: { gate: Address; policyId: bigint; account: Address },
 ): Promise<boolean> {
   return publicClient.readContract({
     address: params.gate,
     abi: zkGateAbi,
     functionName: 'hasValidPass',
-    args: [params.policyId, params.account, params.nullifier],
+    args: [params.policyId, params.account],
   });
 }
 
-/** The pass stored under a nullifier (account zero if never used). */
-export async function getPass(
+/** The account and policy a nullifier is bound to (account zero and policy 0 if never used). */
+export async function getNullifierBinding(
   publicClient: ReadClient,
-  gate: Address,
-  nullifier: bigint,
-): Promise<{ account: Address; policyId: bigint; expiresAt: bigint }> {
-  const [account, policyId, expiresAt] = await publicClient.readContract({
-    address: gate,
+  params: { gate: Address; nullifier: bigint },
+): Promise<{ account: Address; policyId: bigint }> {
+  const [account, policyId] = await publicClient.readContract({
+    address: params.gate,
     abi: zkGateAbi,
-    functionName: 'getPass',
-    args: [nullifier],
+    functionName: 'nullifierBinding',
+    args: [params.nullifier],
   });
-  return { account, policyId, expiresAt };
+  return { account, policyId };
 }

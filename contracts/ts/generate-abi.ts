@@ -21,7 +21,11 @@ export const PUBLIC_ABIS = {
 } as const;
 
 /** Exported name -> contract name, for the test ABI module. */
-export const TEST_ABIS = { reentrantSellerAbi: 'ReentrantSeller' } as const;
+export const TEST_ABIS = {
+  reentrantSellerAbi: 'ReentrantSeller',
+  civilDateHarnessAbi: 'CivilDateHarness',
+  fakePassGateAbi: 'FakePassGate',
+} as const;
 
 function abiOf(build: CompileOutput, contractName: string): unknown {
   const artifact = build.contracts[contractName];

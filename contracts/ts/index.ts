@@ -42,13 +42,7 @@ export {
   isDeploymentLive,
   readDeployment,
 } from './deploy.js';
-export type {
-  DeployParameters,
-  DeployReturnType,
-  DeployedContract,
-  Deployment,
-  PolicyInput,
-} from './deploy.js';
+export type { DeployParameters, DeployReturnType, DeployedContract, Deployment } from './deploy.js';
 export { ethereumDidRegistryArtifact, knownDidRegistryAddress } from './did-registry.js';
 export type { EthereumDidRegistryArtifact } from './did-registry.js';
 export {
@@ -61,6 +55,7 @@ export {
 export type { GateErrorCode, GateErrorName } from './errors.js';
 export {
   createPolicy,
+  getNullifierBinding,
   getPass,
   getPolicy,
   hasValidPass,
@@ -70,6 +65,8 @@ export {
 export type {
   CreatePolicyParameters,
   CreatePolicyReturnType,
+  Pass,
+  PolicyInput,
   VerifyOnChainParameters,
   VerifyOnChainReturnType,
 } from './gate.js';
@@ -94,20 +91,18 @@ export {
   PublicSignalIndex,
   computeScope,
   computeSignalHash,
-  namePublicSignals,
-  parsePublicSignals,
-  toPublicSignals,
+  fromSignalTuple,
+  parseSignalTuple,
+  toSignalTuple,
   toSolidityProof,
 } from './signals.js';
 export type {
-  NamedPublicSignals,
   PublicSignalName,
-  PublicSignals,
+  PublicSignalTuple,
   SnarkjsProof,
   SolidityProof,
 } from './signals.js';
 export {
-  BASE_FIELD_SIZE,
   PLACEHOLDER_VERIFICATION_KEY,
   VERIFICATION_KEY_UNIT,
   parseVerificationKey,

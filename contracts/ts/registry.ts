@@ -1,6 +1,7 @@
 /**
  * Helpers for the trust registry inside ZkGate: issuers (owner-managed) and their revocation
- * roots (published by each issuer's controller).
+ * roots (published by each issuer's controller). Reads take `(publicClient, { ...params })`;
+ * writes take one `{ publicClient, walletClient, gate, ... }`.
  */
 import { parseEventLogs, type Address, type Hex } from 'viem';
 import { zkGateAbi } from './abi.js';
@@ -89,14 +90,13 @@ export async function publishRevocationRoot(
 /** Reads an issuer. */
 export async function getIssuer(
   publicClient: ReadClient,
-  gate: Address,
-  keyHash: bigint,
+  params: { gate: Address; keyHash: bigint },
 ): Promise<{ status: IssuerStatusName; controller: Address; did: string }> {
   const [status, controller, did] = await publicClient.readContract({
-    address: gate,
+    address: params.gate,
     abi: zkGateAbi,
     functionName: 'getIssuer',
-    args: [keyHash],
+    args: [params.keyHash],
   });
   return { status: STATUS_NAMES[status] ?? 'none', controller, did };
 }
@@ -104,14 +104,13 @@ export async function getIssuer(
 /** The issuer's current root, or null if it never published one. */
 export async function getCurrentRoot(
   publicClient: ReadClient,
-  gate: Address,
-  issuerKeyHash: bigint,
+  params: { gate: Address; issuerKeyHash: bigint },
 ): Promise<{ root: bigint; publishedAt: bigint } | null> {
   const [exists, root, publishedAt] = await publicClient.readContract({
-    address: gate,
+    address: params.gate,
     abi: zkGateAbi,
     functionName: 'currentRoot',
-    args: [issuerKeyHash],
+    args: [params.issuerKeyHash],
   });
   return exists ? { root, publishedAt: BigInt(publishedAt) } : null;
 }
@@ -119,9 +118,9 @@ export async function getCurrentRoot(
 /** The issuer's whole root history, oldest first. */
 export async function getRootHistory(
   publicClient: ReadClient,
-  gate: Address,
-  issuerKeyHash: bigint,
+  params: { gate: Address; issuerKeyHash: bigint },
 ): Promise<{ root: bigint; publishedAt: bigint; supersededAt: bigint }[]> {
+  const { gate, issuerKeyHash } = params;
   const count = await publicClient.readContract({
     address: gate,
     abi: zkGateAbi,

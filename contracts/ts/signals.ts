@@ -12,13 +12,15 @@ import {
   SIGNAL_INDEX,
   SNARK_FIELD_SIZE,
   type PublicSignalName as ZkPublicSignalName,
+  type PublicSignals,
   gateScope,
   gateSignalHash,
-  parsePublicSignals as zkParsePublicSignals,
+  parsePublicSignals,
 } from '#zk';
 
 // The layout, the field and the scope/signal-hash formulas are the zk core's (circuits/ts is the
-// one place for them); this module only adapts them to the contracts' ordered-tuple form.
+// one place for them); this module only adapts them to the contracts' ordered-tuple form, the
+// `uint256[7]` of the verifier and the gate. The named record is `#zk`'s `PublicSignals`.
 
 /** BN254 scalar field order r. */
 export const FIELD_SIZE = SNARK_FIELD_SIZE;
@@ -30,23 +32,21 @@ export const PUBLIC_SIGNAL_COUNT = ZK_PUBLIC_SIGNAL_COUNT;
 export const PublicSignalIndex = SIGNAL_INDEX;
 export type PublicSignalName = ZkPublicSignalName;
 
-/** The public signals in verifier order. */
-export type PublicSignals = readonly [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
-/** The public signals by name. */
-export type NamedPublicSignals = Readonly<Record<PublicSignalName, bigint>>;
+/** The public signals in verifier order: the `uint256[7] pubSignals` of the gate and verifier. */
+export type PublicSignalTuple = readonly [bigint, bigint, bigint, bigint, bigint, bigint, bigint];
 
-/** Named -> ordered. */
-export function toPublicSignals(named: NamedPublicSignals): PublicSignals {
+/** Named (`#zk` `PublicSignals`) -> the ordered tuple. */
+export function toSignalTuple(named: Readonly<PublicSignals>): PublicSignalTuple {
   const out: bigint[] = new Array<bigint>(PUBLIC_SIGNAL_COUNT).fill(0n);
   for (const [name, index] of Object.entries(PublicSignalIndex)) {
     out[index] = named[name as PublicSignalName];
   }
-  return out as unknown as PublicSignals;
+  return out as unknown as PublicSignalTuple;
 }
 
-/** Ordered -> named. */
-export function namePublicSignals(signals: PublicSignals): NamedPublicSignals {
-  const named = {} as Record<PublicSignalName, bigint>;
+/** The ordered tuple -> named (`#zk` `PublicSignals`). */
+export function fromSignalTuple(signals: PublicSignalTuple): PublicSignals {
+  const named = {} as PublicSignals;
   for (const [name, index] of Object.entries(PublicSignalIndex)) {
     named[name as PublicSignalName] = signals[index];
   }
@@ -56,11 +56,12 @@ export function namePublicSignals(signals: PublicSignals): NamedPublicSignals {
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 /**
- * Parses snarkjs's `publicSignals` (decimal strings): exactly 7 canonical decimals, each < r
- * (the zk core's strict parser; SECURITY-CASES A04/A05). Throws a ZkError otherwise.
+ * Parses snarkjs's `publicSignals` (decimal strings) into the ordered tuple: exactly 7 canonical
+ * decimals, each < r (the zk core's strict `parsePublicSignals`; SECURITY-CASES A04/A05). Throws a
+ * ZkError otherwise.
  */
-export function parsePublicSignals(raw: readonly unknown[]): PublicSignals {
-  return toPublicSignals(zkParsePublicSignals(raw));
+export function parseSignalTuple(raw: readonly unknown[]): PublicSignalTuple {
+  return toSignalTuple(parsePublicSignals(raw));
 }
 
 /** Groth16 proof as the Solidity verifier takes it (`pB` pairs already swapped). */
@@ -112,7 +113,10 @@ export function computeScope(params: {
 /** Zero context: a plain pass, not bound to any action. */
 export const NO_CONTEXT: Hex = `0x${'00'.repeat(32)}`;
 
-/** The signal hash the gate recomputes: `uint256(keccak256(abi.encode(account, context))) >> 8`. */
+/**
+ * The signal hash the gate recomputes for the pass holder (msg.sender of `verify`, the `account`
+ * of `verifyFor`): `uint256(keccak256(abi.encode(account, context))) >> 8`.
+ */
 export function computeSignalHash(params: { account: Address; context?: Hex | undefined }): bigint {
   return gateSignalHash(params.account, params.context ?? NO_CONTEXT);
 }

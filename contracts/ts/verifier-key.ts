@@ -17,11 +17,9 @@
  * `y`. No curve arithmetic happens here.
  */
 import { concat, keccak256, toHex, type Hex } from 'viem';
+// BN254 base field modulus q (every coordinate is < q): the zk core's constant, not a copy.
+import { BASE_FIELD_SIZE } from '#zk';
 import { PUBLIC_SIGNAL_COUNT } from './signals.js';
-
-/** BN254 base field modulus q: every coordinate is < q. */
-export const BASE_FIELD_SIZE =
-  21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
 /** Source unit name of the generated constants file (what `src/Groth16.sol` imports). */
 export const VERIFICATION_KEY_UNIT = 'zkrep-generated/VerificationKey.sol';
