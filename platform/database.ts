@@ -18,6 +18,7 @@ import Database from 'better-sqlite3';
 import { resolve } from 'node:path';
 import {
   DataSource,
+  type EntityManager,
   type DataSourceOptions,
   type EntityTarget,
   type Logger,
@@ -120,11 +121,11 @@ export async function openDatabase(params: OpenDatabaseParameters): Promise<Data
  * needs no read-then-write race (SECURITY-CASES A10).
  */
 export async function insertIfAbsent<T extends ObjectLiteral>(
-  dataSource: DataSource,
+  db: DataSource | EntityManager,
   target: EntityTarget<T>,
   values: QueryDeepPartialEntity<T>,
 ): Promise<boolean> {
-  const [sql, parameters] = dataSource
+  const [sql, parameters] = db
     .createQueryBuilder()
     .insert()
     .into(target)
@@ -132,12 +133,17 @@ export async function insertIfAbsent<T extends ObjectLiteral>(
     .orIgnore()
     .updateEntity(false) // no RETURNING: we only need the affected-row count
     .getQueryAndParameters();
-  const queryRunner = dataSource.createQueryRunner();
+  // Inside a transaction (an EntityManager with its query runner) the insert joins it.
+  const inTransaction =
+    'queryRunner' in db && db.queryRunner !== undefined ? db.queryRunner : undefined;
+  const queryRunner =
+    inTransaction ??
+    ('createQueryRunner' in db ? db.createQueryRunner() : db.connection.createQueryRunner());
   try {
     const result = await queryRunner.query(sql, parameters, true);
     return result.affected === 1;
   } finally {
-    await queryRunner.release();
+    if (!inTransaction) await queryRunner.release();
   }
 }
 

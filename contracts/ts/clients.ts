@@ -143,3 +143,41 @@ export async function writeAndWait<
     );
   }
 }
+
+/** Sends `value` wei to `to` and waits for the receipt (e.g. gas for a service's own account). */
+export async function sendValue(params: {
+  publicClient: ReadClient;
+  walletClient: WriteClient;
+  to: Address;
+  value: bigint;
+}): Promise<Hex> {
+  try {
+    const hash = await params.walletClient.sendTransaction({
+      to: params.to,
+      value: params.value,
+    } as never);
+    const receipt = await params.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error(`transaction ${hash} reverted`);
+    return hash;
+  } catch (cause) {
+    throw new ContractsError(ContractsErrorCode.txFailed, 'sending value failed.', { cause });
+  }
+}
+
+/** What became of a transaction: mined (success or reverted), still pending, or unknown. */
+export async function getTransactionOutcome(
+  publicClient: ReadClient,
+  params: { hash: Hex },
+): Promise<'success' | 'reverted' | 'pending' | 'unknown'> {
+  try {
+    const receipt = await publicClient.getTransactionReceipt({ hash: params.hash });
+    return receipt.status === 'success' ? 'success' : 'reverted';
+  } catch {
+    try {
+      await publicClient.getTransaction({ hash: params.hash });
+      return 'pending';
+    } catch {
+      return 'unknown';
+    }
+  }
+}

@@ -17,7 +17,14 @@ export type {
   OpenChainParameters,
   StartAnvilParameters,
 } from './chain.js';
-export { chainFor, createClients, decodeRevert, writeAndWait } from './clients.js';
+export {
+  chainFor,
+  createClients,
+  decodeRevert,
+  getTransactionOutcome,
+  sendValue,
+  writeAndWait,
+} from './clients.js';
 export type {
   CreateClientsParameters,
   DecodedRevert,
@@ -70,8 +77,8 @@ export type {
   VerifyOnChainParameters,
   VerifyOnChainReturnType,
 } from './gate.js';
-export { getSellerTrades } from './marketplace.js';
-export type { SellerTrade } from './marketplace.js';
+export { getMarketplaceEvents, getSellerTrades } from './marketplace.js';
+export type { MarketplaceEvent, SellerTrade } from './marketplace.js';
 export {
   IssuerStatus,
   getCurrentRoot,

@@ -48,6 +48,8 @@ export interface HolderAuthentication {
   credentialType: string;
   /** The holder commitment it presented (a decimal field element). */
   holderCommitment: string;
+  /** For a reputation credential: the role it asks about ('buyer' or 'seller'). */
+  role?: string;
 }
 
 /**
@@ -94,10 +96,11 @@ export async function authenticateHolder(
     return fail('the JWT lives longer than a challenge');
   }
   if (!issuer.startsWith('did:')) return fail('the issuer of the JWT is not a DID');
-  const { nonce, credentialType, holderCommitment } = payload;
+  const { nonce, credentialType, holderCommitment, role } = payload;
   if (typeof nonce !== 'string' || nonce.length > 64) return fail('nonce missing');
   if (typeof credentialType !== 'string') return fail('credentialType missing');
   if (typeof holderCommitment !== 'string') return fail('holderCommitment missing');
+  if (role !== undefined && typeof role !== 'string') return fail('role must be a string');
 
   // Consume the challenge: exactly one UPDATE can move used_at from NULL.
   const res = await deps.dataSource
@@ -108,5 +111,5 @@ export async function authenticateHolder(
     .where('nonce = :nonce AND used_at IS NULL AND expires_at >= :now', { nonce, now })
     .execute();
   if (res.affected !== 1) return fail('the challenge is unknown, expired or already used');
-  return { did: issuer, credentialType, holderCommitment };
+  return { did: issuer, credentialType, holderCommitment, ...(role === undefined ? {} : { role }) };
 }

@@ -62,6 +62,24 @@ export interface PendingKycRow {
   expiresAt: number;
 }
 
+/** A marketplace event the reputation engine counts (stored once: its id is txHash:logIndex). */
+export interface TradeEventRow {
+  id: string;
+  marketplace: string;
+  listingId: string;
+  seller: string;
+  /** Null for a rating (the on-chain event does not name the buyer). */
+  buyer: string | null;
+  /** The event as JSON (bigints as decimal strings). */
+  payload: string;
+}
+
+/** How far a reader has processed a source (e.g. the last block of the marketplace's events). */
+export interface CheckpointRow {
+  name: string;
+  position: string;
+}
+
 /** A revocation root to publish (recorded before the transaction is sent). */
 export interface RootPublicationRow {
   root: string;
@@ -147,7 +165,31 @@ export const PendingKycEntity = new EntitySchema<PendingKycRow>({
   },
 });
 
+export const TradeEventEntity = new EntitySchema<TradeEventRow>({
+  name: 'IssuerTradeEvent',
+  tableName: 'issuer_trade_event',
+  columns: {
+    id: { type: 'varchar', length: 100, primary: true },
+    marketplace: { type: 'varchar', length: 64 },
+    listingId: { name: 'listing_id', type: 'varchar', length: 80 },
+    seller: { type: 'varchar', length: 64 },
+    buyer: { type: 'varchar', length: 64, nullable: true },
+    payload: { type: 'text' },
+  },
+});
+
+export const CheckpointEntity = new EntitySchema<CheckpointRow>({
+  name: 'IssuerCheckpoint',
+  tableName: 'issuer_checkpoint',
+  columns: {
+    name: { type: 'varchar', length: 100, primary: true },
+    position: { type: 'varchar', length: 80 },
+  },
+});
+
 export const ISSUER_ENTITIES = [
+  TradeEventEntity,
+  CheckpointEntity,
   ZkKeyEntity,
   CredentialEntity,
   ChallengeEntity,
@@ -210,6 +252,42 @@ export class CreateIssuerTables1764547200000 implements MigrationInterface {
     );
     await q.createTable(
       new Table({
+        name: 'issuer_trade_event',
+        columns: [
+          { ...text('id', 100), isPrimary: true },
+          text('marketplace', 64),
+          text('listing_id'),
+          text('seller', 64),
+          { ...text('buyer', 64), isNullable: true },
+          { name: 'payload', type: 'text' },
+        ],
+      }),
+      true,
+    );
+    await q.createIndex(
+      'issuer_trade_event',
+      new TableIndex({ name: 'issuer_trade_event_seller', columnNames: ['seller'] }),
+    );
+    await q.createIndex(
+      'issuer_trade_event',
+      new TableIndex({ name: 'issuer_trade_event_buyer', columnNames: ['buyer'] }),
+    );
+    await q.createIndex(
+      'issuer_trade_event',
+      new TableIndex({
+        name: 'issuer_trade_event_listing',
+        columnNames: ['marketplace', 'listing_id'],
+      }),
+    );
+    await q.createTable(
+      new Table({
+        name: 'issuer_checkpoint',
+        columns: [{ ...text('name', 100), isPrimary: true }, text('position')],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
         name: 'issuer_revocation',
         columns: [
           { name: 'seq', type: 'integer', isPrimary: true },
@@ -249,6 +327,8 @@ export class CreateIssuerTables1764547200000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     for (const t of [
+      'issuer_checkpoint',
+      'issuer_trade_event',
       'issuer_pending_kyc',
       'issuer_revocation',
       'issuer_root_publication',

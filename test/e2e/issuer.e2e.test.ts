@@ -1,0 +1,335 @@
+/**
+ * The issuer end to end, on the embedded chain with the real contracts, started by its real
+ * start-up path (`startIssuer`): did:ethr identity and zk key resolved with a PLAIN
+ * ethr-did-resolver and matched against IssuerRegistry; KYC submission; DID-authenticated
+ * issuance; every JWT verified by plain did-jwt-vc (no Veramo); the zk claim proved in a real
+ * Groth16 proof that ZkGate accepts; revocation published and seen by wallets; data
+ * minimisation; a restart on the same data.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createClients,
+  createPolicy,
+  deploy,
+  getIssuer,
+  getPass,
+  startAnvil,
+  toSignalTuple,
+  toSolidityProof,
+  verifyOnChain,
+  type AnvilChain,
+} from '#contracts';
+import { loadIssuerConfig, startIssuer, type RunningIssuer } from '#issuer';
+import {
+  AGE_SCHEMA,
+  Op,
+  RevocationTree,
+  buildWitnessInput,
+  claimHash,
+  gateScope,
+  gateSignalHash,
+  holderCommitment,
+  holderSecretFromSeed,
+  issuerKeyHash,
+  loadVerificationKey,
+  parsePublicSignals,
+  prove,
+  queryHash,
+  shutdownZk,
+  verifierSolidityPath,
+  verifySignature,
+  type Claim,
+} from '#zk';
+import { ES256KSigner, createJWT } from 'did-jwt';
+import { verifyCredential } from 'did-jwt-vc';
+import { Resolver } from 'did-resolver';
+import { JsonRpcProvider, Wallet } from 'ethers';
+import { getResolver } from 'ethr-did-resolver';
+import { type Address, type Hex } from 'viem';
+import type { ZkClaimJson } from '../../issuer/domain/credentials.js';
+
+// anvil's well-known dev keys (public test keys, funded on every anvil)
+const OWNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+const FUNDER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+const ADMIN_KEY = 'admin-key-for-tests-0123456789';
+
+let chain: AnvilChain;
+let work: string;
+let issuer: RunningIssuer;
+let resolver: Resolver;
+let network: string;
+
+function env(over: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ISSUER_PORT: '0',
+    ISSUER_DATA_DIR: join(work, 'issuer'),
+    ISSUER_KMS_SECRET: kmsSecret,
+    ISSUER_ADMIN_API_KEYS: ADMIN_KEY,
+    RPC_URL: chain.rpcUrl,
+    ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
+    ISSUER_REGISTRY_OWNER_KEY: OWNER_KEY,
+    ISSUER_FUNDER_KEY: FUNDER_KEY,
+    LOG_LEVEL: 'silent',
+    ...over,
+  };
+}
+const kmsSecret = randomBytes(32).toString('hex');
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'zkrep-issuer-e2e-'));
+  chain = await startAnvil();
+  const { publicClient, walletClient } = createClients({
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    account: { privateKey: OWNER_KEY },
+  });
+  await deploy({
+    publicClient,
+    walletClient,
+    verifierSourcePath: verifierSolidityPath(),
+    verificationKey: loadVerificationKey(),
+    deploymentsDir: join(work, 'deployments'),
+  });
+  issuer = await startIssuer(loadIssuerConfig(env()));
+  network = `0x${chain.chainId.toString(16)}`;
+  resolver = new Resolver(
+    getResolver({
+      networks: [
+        {
+          name: network,
+          chainId: chain.chainId,
+          provider: new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true }),
+          registry: issuer.deployment.contracts.didRegistry.address,
+        },
+      ],
+    } as never),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await issuer?.close();
+  await chain?.stop();
+  await shutdownZk();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** A holder: a secp256k1 key, its did:ethr (address form) and its zk secret. */
+function newHolder() {
+  const wallet = Wallet.createRandom();
+  const did = `did:ethr:${network}:${wallet.address}`;
+  const secret = holderSecretFromSeed(randomBytes(32));
+  const signer = ES256KSigner(Buffer.from(wallet.privateKey.slice(2), 'hex'));
+  return { wallet, did, secret, signer };
+}
+type Holder = ReturnType<typeof newHolder>;
+
+const api = (path: string, init: RequestInit = {}) => fetch(`${issuer.url}${path}`, init);
+const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  api(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+
+async function authJwt(h: Holder, payload: Record<string, unknown> = {}): Promise<string> {
+  const challenge = (await (await postJson('/auth/challenge', {})).json()) as {
+    nonce: string;
+    audience: string;
+  };
+  const now = Math.floor(Date.now() / 1000);
+  return createJWT(
+    {
+      aud: challenge.audience,
+      nonce: challenge.nonce,
+      credentialType: 'AgeCredential',
+      holderCommitment: holderCommitment(h.secret).toString(),
+      exp: now + 120,
+      ...payload,
+    },
+    { issuer: h.did, signer: h.signer },
+    { alg: 'ES256K' },
+  );
+}
+
+async function issueAge(h: Holder, birthDate = '1990-02-28'): Promise<string> {
+  const kyc = await postJson(
+    '/admin/kyc',
+    { holderDid: h.did, birthDate, country: 276, kycLevel: 2 },
+    admin,
+  );
+  expect(kyc.status).toBe(200);
+  const res = await postJson('/credentials', { proof: await authJwt(h) });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { credential: string }).credential;
+}
+
+describe('issuer: identity', () => {
+  it('a plain ethr-did-resolver reads the zk key from the DID document; its hash is the registered one', async () => {
+    const doc = (await resolver.resolve(issuer.did)).didDocument!;
+    const vm = doc.verificationMethod!.filter((m) => m.type === 'BabyJubJub');
+    expect(vm).toHaveLength(1);
+    const hex = vm[0]!.publicKeyHex!;
+    const key = [BigInt(`0x${hex.slice(0, 64)}`), BigInt(`0x${hex.slice(64)}`)] as const;
+    expect(issuerKeyHash(key)).toBe(issuer.issuerKeyHash);
+    const { publicClient } = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId });
+    const reg = await getIssuer(publicClient, {
+      gate: issuer.deployment.contracts.zkGate.address,
+      keyHash: issuerKeyHash(key),
+    });
+    expect(reg.status).toBe('active');
+    expect(reg.did).toBe(issuer.did);
+    // the registry's controller is the DID's controller
+    const controller = doc.verificationMethod!.find((m) => m.id.endsWith('#controller'));
+    expect(controller?.blockchainAccountId?.toLowerCase()).toContain(reg.controller.toLowerCase());
+  });
+
+  it('publishes its metadata, a JSON schema per type and the empty revocation root', async () => {
+    const info = (await (await api('/issuer')).json()) as { did: string; issuerKeyHash: string };
+    expect(info.did).toBe(issuer.did);
+    expect(info.issuerKeyHash).toBe(issuer.issuerKeyHash.toString());
+    const schema = (await (await api('/schemas/AgeCredential.json')).json()) as {
+      required: string[];
+    };
+    expect(schema.required).toEqual(['id', 'birthDate', 'country', 'kycLevel', 'zk']);
+    expect((await api('/schemas/Nope.json')).status).toBe(404);
+    const snap = (await (await api('/revocation')).json()) as { revoked: string[] };
+    expect(snap.revoked).toEqual([]);
+    expect((await api('/ready')).status).toBe(200);
+  });
+});
+
+describe('issuer: issuance', () => {
+  let holder: Holder;
+  let jwt: string;
+
+  beforeAll(async () => {
+    holder = newHolder();
+    jwt = await issueAge(holder, '2008-12-01');
+  });
+
+  it('the JWT verifies with plain did-jwt-vc against the chain, with exp, iss and sub right', async () => {
+    const v = await verifyCredential(jwt, resolver);
+    expect(v.verified).toBe(true);
+    expect(v.payload.iss).toBe(issuer.did);
+    expect(v.payload.sub).toBe(holder.did);
+    expect(typeof v.payload.exp).toBe('number');
+    expect(v.verifiableCredential.type).toContain('AgeCredential');
+    expect(v.verifiableCredential.credentialSubject).toMatchObject({
+      birthDate: '2008-12-01',
+      country: 276,
+      kycLevel: 2,
+    });
+  });
+
+  it('carries a zk claim the issuer signed with its registered key, for this holder', async () => {
+    const v = await verifyCredential(jwt, resolver);
+    const zk = (v.verifiableCredential.credentialSubject as { zk: ZkClaimJson }).zk;
+    const claim: Claim = {
+      schema: BigInt(zk.schema),
+      holderCommitment: BigInt(zk.holderCommitment),
+      credentialId: BigInt(zk.credentialId),
+      issuedAt: BigInt(zk.issuedAt),
+      expiresAt: BigInt(zk.expiresAt),
+      attributes: zk.attributes.map(BigInt),
+    };
+    expect(claim.schema).toBe(AGE_SCHEMA.id);
+    expect(claim.holderCommitment).toBe(holderCommitment(holder.secret));
+    expect(claim.attributes.slice(0, 3)).toEqual([20081201n, 276n, 2n]);
+    expect(claim.expiresAt).toBe(BigInt(v.payload.exp!));
+    const pub = [BigInt(zk.issuerPublicKey[0]), BigInt(zk.issuerPublicKey[1])] as const;
+    expect(issuerKeyHash(pub)).toBe(issuer.issuerKeyHash);
+    const sig = {
+      R8: [BigInt(zk.signature.R8[0]), BigInt(zk.signature.R8[1])] as const,
+      S: BigInt(zk.signature.S),
+    };
+    expect(verifySignature(claimHash(claim), sig, pub)).toBe(true);
+  });
+
+  it('keeps no attribute values: the KYC offer is gone and the record holds none', async () => {
+    const res = await postJson('/credentials', { proof: await authJwt(holder) });
+    expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([404, 'not_found']);
+    const tables = [
+      'issuer_credential',
+      'issuer_pending_kyc',
+      'issuer_challenge',
+      'issuer_revocation',
+    ];
+    for (const t of tables) {
+      const rows = JSON.stringify(await issuer.dataSource.query(`SELECT * FROM ${t}`));
+      expect(rows).not.toMatch(/2008-12-01|20081201/);
+    }
+    const rec = await api('/admin/credentials/0', { headers: admin });
+    expect(Object.keys((await rec.json()) as object).sort()).toEqual(
+      ['expiresAt', 'holderDid', 'id', 'issuedAt', 'revokedAt', 'status', 'type'].sort(),
+    );
+  });
+
+  it('the credential proves "age ≥ 18" to ZkGate in a real Groth16 proof', async () => {
+    const v = await verifyCredential(jwt, resolver);
+    const zk = (v.verifiableCredential.credentialSubject as { zk: ZkClaimJson }).zk;
+    const { publicClient, walletClient } = createClients({
+      rpcUrl: chain.rpcUrl,
+      chainId: chain.chainId,
+      account: { privateKey: OWNER_KEY },
+    });
+    const gate = issuer.deployment.contracts.zkGate.address;
+    const query = {
+      schema: AGE_SCHEMA.id,
+      predicates: [{ slot: 0, op: Op.ageAtLeast, value: 18n }],
+    };
+    const { policyId } = await createPolicy({
+      publicClient,
+      walletClient,
+      gate,
+      policy: {
+        queryHash: queryHash(query),
+        schema: AGE_SCHEMA.id,
+        issuers: [issuer.issuerKeyHash],
+        maxRootAge: 3600,
+        maxProofAge: 600,
+        passLifetime: 86_400,
+      },
+    });
+    const snapshot = (await (await api('/revocation')).json()) as Parameters<
+      typeof RevocationTree.deserialize
+    >[0];
+    const block = await publicClient.getBlock();
+    const account = walletClient.account!.address as Address;
+    const input = buildWitnessInput({
+      secret: holder.secret,
+      claim: {
+        schema: BigInt(zk.schema),
+        holderCommitment: BigInt(zk.holderCommitment),
+        credentialId: BigInt(zk.credentialId),
+        issuedAt: BigInt(zk.issuedAt),
+        expiresAt: BigInt(zk.expiresAt),
+        attributes: zk.attributes.map(BigInt),
+      },
+      issuerPublicKey: [BigInt(zk.issuerPublicKey[0]), BigInt(zk.issuerPublicKey[1])],
+      signature: {
+        R8: [BigInt(zk.signature.R8[0]), BigInt(zk.signature.R8[1])],
+        S: BigInt(zk.signature.S),
+      },
+      revocation: RevocationTree.deserialize(snapshot),
+      query,
+      time: block.timestamp,
+      scope: gateScope(chain.chainId, gate, policyId),
+      signalHash: gateSignalHash(account, `0x${'00'.repeat(32)}` as Hex),
+    });
+    const { proof, publicSignals } = await prove(input);
+    const res = await verifyOnChain({
+      publicClient,
+      walletClient,
+      gate,
+      policyId,
+      proof: toSolidityProof(proof),
+      publicSignals: toSignalTuple(parsePublicSignals(publicSignals)),
+    });
+    expect(res).toMatchObject({ verified: true, account });
+    expect((await getPass(publicClient, { gate, policyId, account })).valid).toBe(true);
+  });
+});
