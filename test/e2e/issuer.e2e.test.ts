@@ -333,3 +333,183 @@ describe('issuer: issuance', () => {
     expect((await getPass(publicClient, { gate, policyId, account })).valid).toBe(true);
   });
 });
+
+describe('issuer: holder authentication fails closed (SECURITY-CASES J01–J07)', () => {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+  async function offerKyc(h: Holder): Promise<void> {
+    await postJson(
+      '/admin/kyc',
+      { holderDid: h.did, birthDate: '1990-01-01', country: 276, kycLevel: 2 },
+      admin,
+    );
+  }
+  async function refused(proof: string): Promise<string> {
+    const res = await postJson('/credentials', { proof });
+    const body = (await res.json()) as { code: string; message: string };
+    expect(res.status).toBe(401);
+    expect(body.code).toBe('unauthorized');
+    return body.message;
+  }
+
+  it('J01: alg none and HS256 are refused', async () => {
+    const h = newHolder();
+    await offerKyc(h);
+    const good = await authJwt(h);
+    const [, payload] = good.split('.');
+    expect(await refused(`${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`)).toMatch(
+      /a compact JWT|algorithm/,
+    );
+    expect(await refused(`${b64({ alg: 'HS256', typ: 'JWT' })}.${payload}.c2ln`)).toMatch(
+      /algorithm HS256/,
+    );
+  });
+
+  it('J02: a JWT signed by another key than the iss DID is refused', async () => {
+    const h = newHolder();
+    const other = newHolder();
+    await offerKyc(h);
+    const challenge = (await (await postJson('/auth/challenge', {})).json()) as {
+      nonce: string;
+      audience: string;
+    };
+    const forged = await createJWT(
+      {
+        aud: challenge.audience,
+        nonce: challenge.nonce,
+        credentialType: 'AgeCredential',
+        holderCommitment: holderCommitment(h.secret).toString(),
+        exp: Math.floor(Date.now() / 1000) + 60,
+      },
+      { issuer: h.did, signer: other.signer },
+      { alg: 'ES256K' },
+    );
+    await refused(forged);
+  });
+
+  it('J03: no exp, an expired JWT, or one living longer than a challenge is refused', async () => {
+    const h = newHolder();
+    await offerKyc(h);
+    const now = Math.floor(Date.now() / 1000);
+    await refused(await authJwt(h, { exp: undefined }));
+    await refused(await authJwt(h, { exp: now - 120 }));
+    await refused(await authJwt(h, { exp: now + 3600 }));
+  });
+
+  it('J04: a JWT for another audience, a replayed or unknown challenge is refused', async () => {
+    const h = newHolder();
+    await offerKyc(h);
+    await refused(
+      await authJwt(h, { aud: 'did:ethr:0x1:0x0000000000000000000000000000000000000001' }),
+    );
+    await refused(await authJwt(h, { nonce: 'never-issued' }));
+    const once = await authJwt(h);
+    expect((await postJson('/credentials', { proof: once })).status).toBe(200);
+    await offerKyc(h);
+    await refused(once);
+  });
+
+  it('J05/J07: a DID on another network (the resolver cannot resolve it) fails closed', async () => {
+    const h = newHolder();
+    const foreign = { ...h, did: h.did.replace(`did:ethr:${network}:`, 'did:ethr:0x4242:') };
+    await offerKyc(foreign);
+    await refused(await authJwt(foreign));
+  });
+
+  it('malformed requests are clear 400s, and a body over the limit a 413', async () => {
+    const bad = await postJson('/credentials', { proof: 42 });
+    expect([bad.status, ((await bad.json()) as { code: string }).code]).toEqual([400, 'bad_input']);
+    const big = await postJson('/credentials', { proof: 'x'.repeat(20_000) });
+    expect(big.status).toBe(413);
+  });
+});
+
+describe('issuer: admin API and attribute bounds (I01)', () => {
+  it('refuses missing or wrong admin keys', async () => {
+    const body = { holderDid: newHolder().did, birthDate: '1990-01-01', country: 276, kycLevel: 2 };
+    expect((await postJson('/admin/kyc', body)).status).toBe(401);
+    expect(
+      (await postJson('/admin/kyc', body, { authorization: 'Bearer wrong-key-wrong-key-wrong' }))
+        .status,
+    ).toBe(401);
+  });
+
+  it.each([
+    ['a birth date in the future', { birthDate: '2999-01-01' }, 'out_of_range'],
+    ['a birth date before 1800', { birthDate: '1799-12-31' }, 'out_of_range'],
+    ['an impossible date', { birthDate: '2023-02-29' }, 'bad_encoding'],
+    ['a country out of range', { country: 1000 }, 'out_of_range'],
+    ['a non-integer KYC level', { kycLevel: 1.5 }, 'bad_input'],
+    ['an unknown field', { name: 'Alice' }, 'bad_input'],
+  ])('refuses %s before anything is stored or signed', async (_l, over, code) => {
+    const h = newHolder();
+    const res = await postJson(
+      '/admin/kyc',
+      { holderDid: h.did, birthDate: '1990-01-01', country: 276, kycLevel: 2, ...over },
+      admin,
+    );
+    const body = (await res.json()) as { code: string; message: string };
+    expect(body.code).toBe(code);
+    expect(body.message).not.toMatch(/Alice|2999|1799/);
+    const rows = await issuer.dataSource.query(
+      `SELECT COUNT(*) AS n FROM issuer_pending_kyc WHERE holder_did = '${h.did}'`,
+    );
+    expect(Number((rows as { n: number | string }[])[0]!.n)).toBe(0);
+  });
+});
+
+describe('issuer: revocation and restart', () => {
+  it('a revoked credential disappears from what wallets can prove once its root is published', async () => {
+    const h = newHolder();
+    const jwt = await issueAge(h, '1985-06-15');
+    const v = await verifyCredential(jwt, resolver);
+    const id = Number(
+      (v.verifiableCredential.credentialSubject as { zk: ZkClaimJson }).zk.credentialId,
+    );
+    const res = await postJson(`/admin/credentials/${id}/revoke`, {}, admin);
+    const revoked = (await res.json()) as { changed: boolean; root: string };
+    expect(revoked.changed).toBe(true);
+    // idempotent retry
+    const again = (await (await postJson(`/admin/credentials/${id}/revoke`, {}, admin)).json()) as {
+      changed: boolean;
+      root: string;
+    };
+    expect(again).toMatchObject({ changed: false, root: revoked.root });
+    await issuer.publishNow();
+    const snap = (await (await api('/revocation')).json()) as { revoked: string[]; root: string };
+    expect(snap.revoked).toContain(String(id));
+    expect(snap.root).toBe(revoked.root);
+    expect(RevocationTree.deserialize(snap as never).isRevoked(BigInt(id))).toBe(true);
+    expect((await postJson('/admin/credentials/99999/revoke', {}, admin)).status).toBe(404);
+  });
+
+  it('a restart on the same data keeps the DID, the zk key, the records and the next id', async () => {
+    const before = { did: issuer.did, key: issuer.issuerKeyHash };
+    const count = Number(
+      (
+        (await issuer.dataSource.query('SELECT COUNT(*) AS n FROM issuer_credential')) as {
+          n: number;
+        }[]
+      )[0]!.n,
+    );
+    await issuer.close();
+    issuer = await startIssuer(loadIssuerConfig(env()));
+    expect({ did: issuer.did, key: issuer.issuerKeyHash }).toEqual(before);
+    const h = newHolder();
+    const jwt = await issueAge(h);
+    const v = await verifyCredential(jwt, resolver);
+    expect(
+      Number((v.verifiableCredential.credentialSubject as { zk: ZkClaimJson }).zk.credentialId),
+    ).toBe(count);
+  });
+
+  it('refuses to start with a wrong KMS secret (keys are never readable without it)', async () => {
+    await expect(
+      startIssuer(
+        loadIssuerConfig(
+          env({ ISSUER_KMS_SECRET: randomBytes(32).toString('hex'), ISSUER_PORT: '0' }),
+        ),
+      ),
+    ).rejects.toMatchObject({ code: 'config_invalid' });
+  });
+});
