@@ -358,7 +358,7 @@ describe('issuer: holder authentication fails closed (SECURITY-CASES J01–J07)'
     const good = await authJwt(h);
     const [, payload] = good.split('.');
     expect(await refused(`${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`)).toMatch(
-      /a compact JWT|algorithm/,
+      /cannot be decoded|algorithm none/,
     );
     expect(await refused(`${b64({ alg: 'HS256', typ: 'JWT' })}.${payload}.c2ln`)).toMatch(
       /algorithm HS256/,
