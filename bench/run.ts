@@ -147,6 +147,21 @@ async function main(): Promise<void> {
     },
   );
   const g = JSON.parse(readFileSync(gasFile, 'utf8')) as Record<string, number>;
+
+  // --- issuance: the issuer's Veramo agent next to raw did-jwt-vc (bench/issuance.ts)
+  log('issuance: agent vs raw did-jwt-vc, interleaved');
+  const issuance = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [tsx, join(ROOT, 'bench', 'issuance.ts'), ...(quick ? ['--quick'] : [])],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    ).trim(),
+  ) as Record<string, unknown>;
+  log(`issuance: ${JSON.stringify(issuance)}`);
   log(
     `gas: gated verification ${g.gatedActionTx} (via a relayer ${g.gatedActionViaRelayerTx}), raw verifier tx ${g.verifierExecTx}, marketplace overhead ${g.marketplaceGateOverhead}`,
   );
@@ -215,6 +230,7 @@ async function main(): Promise<void> {
         workerRestarts: tp.workerRestarts,
       },
     },
+    issuance,
     gas: {
       verifierExec: g.verifierExecTx,
       gatedActionTx: g.gatedActionTx,
@@ -422,6 +438,7 @@ async function verifyThroughput(
 
 function markdown(r: {
   meta: { date: string; cpus: number; cpuModel: string; quick: boolean };
+  issuance?: Record<string, unknown>;
   circuit: Record<string, unknown> & { baseline: Record<string, unknown> };
   verifyThroughput: Record<string, unknown>;
 }): string {
@@ -469,6 +486,12 @@ function markdown(r: {
     ``,
     `Gas (real receipts): gated verification ${gasOf(r, 'gatedActionTx')}, via a relayer (verifyFor) ${gasOf(r, 'gatedActionViaRelayerTx')} (target ≤ 280,000, ${metOf(r, 'gatedActionTx')}: a first pass writes two fresh slots, see docs/contracts.md §6; raw snarkjs verifier tx ${gasOf(r, 'verifierExec')}), marketplace overhead of a purchase checking two passes ${gasOf(r, 'marketplaceGateOverhead')} (target ≤ 10,000, ${metOf(r, 'marketplaceGateOverhead')}).`,
     ``,
+    ...(r.issuance
+      ? [
+          `Issuance: the agent issues ${String(r.issuance.issuePerSec)} JWT VCs/s vs ${String(r.issuance.baselineDidJwtVcIssuePerSec)}/s raw did-jwt-vc (ratio ${String(r.issuance.issueRatio)}, target ≥ 0.25) and verifies ${String(r.issuance.verifyCredentialPerSec)}/s vs ${String(r.issuance.baselineDidJwtVcVerifyPerSec)}/s (ratio ${String(r.issuance.verifyRatio)}, target ≥ 0.5); the whole issuance path ${String(r.issuance.fullIssuancePerSec)}/s.`,
+          ``,
+        ]
+      : []),
     `Verify throughput: ${v.opsPerSec}/s with the verifier pool (${v.threads} threads, batched) vs ${v.baselineSnarkjsOpsPerSec}/s plain snarkjs in one process (ratio ${v.ratio}; alternating rounds).` +
       (v.afterHostile
         ? ` After a wave of hostile items: ${v.afterHostile.opsPerSec}/s (${v.afterHostile.vsBefore}× before).`
