@@ -202,6 +202,39 @@ describe('issuer: identity', () => {
   });
 });
 
+describe('issuer: API document', () => {
+  it('/openapi.json is OpenAPI 3.1, lists every route, and is generated from the validating schemas', async () => {
+    const doc = (await (await api('/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+      components: {
+        schemas: Record<string, { required?: string[]; additionalProperties?: boolean }>;
+      };
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        '/admin/credentials/{id}',
+        '/admin/credentials/{id}/revoke',
+        '/admin/kyc',
+        '/auth/challenge',
+        '/credentials',
+        '/health',
+        '/issuer',
+        '/ready',
+        '/revocation',
+        '/schemas/{type}.json',
+      ].sort(),
+    );
+    // The same zod schema validates /admin/kyc: its required fields and strictness show here.
+    const kyc = doc.components.schemas.KycSubmission!;
+    expect(kyc.required?.sort()).toEqual(['birthDate', 'country', 'holderDid', 'kycLevel']);
+    expect(kyc.additionalProperties).toBe(false);
+    const issue = doc.components.schemas.IssueRequest!;
+    expect(issue.required).toEqual(['proof']);
+  });
+});
+
 describe('issuer: issuance', () => {
   let holder: Holder;
   let jwt: string;
