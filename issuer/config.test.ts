@@ -1,0 +1,61 @@
+/** The issuer's configuration: defaults, every problem listed at once, no secret echoed. */
+import { loadIssuerConfig } from './config.js';
+
+const good = {
+  ISSUER_KMS_SECRET: 'ab'.repeat(32),
+  ISSUER_ADMIN_API_KEYS: 'first-admin-key-0123456789, second-admin-key-0123456789',
+  RPC_URL: 'http://127.0.0.1:8545',
+};
+
+describe('loadIssuerConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadIssuerConfig(good);
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8081,
+      baseUrl: 'http://127.0.0.1:8081',
+      sqlitePath: './data/issuer/issuer.sqlite',
+      databaseUrl: undefined,
+      adminApiKeys: ['first-admin-key-0123456789', 'second-admin-key-0123456789'],
+      logLevel: 'info',
+    });
+  });
+
+  it('lists every problem in one error, without echoing secrets', () => {
+    let err: unknown;
+    try {
+      loadIssuerConfig({
+        ISSUER_PORT: '99999',
+        ISSUER_KMS_SECRET: 'not-hex-SECRETVALUE',
+        ISSUER_ADMIN_API_KEYS: 'short',
+        RPC_URL: 'ftp://x',
+        DATABASE_URL: 'mysql://u:PASSWORD@h/db',
+        ISSUER_REGISTRY_OWNER_KEY: '0xSECRETKEY',
+        KYC_POLICY_ID: '-1',
+        LOG_LEVEL: 'loud',
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'config_invalid' });
+    const msg = (err as Error).message;
+    for (const name of [
+      'ISSUER_PORT',
+      'ISSUER_KMS_SECRET',
+      'ISSUER_ADMIN_API_KEYS',
+      'RPC_URL',
+      'DATABASE_URL',
+      'ISSUER_REGISTRY_OWNER_KEY',
+      'KYC_POLICY_ID',
+      'LOG_LEVEL',
+    ]) {
+      expect(msg).toContain(name);
+    }
+    expect(msg).not.toMatch(/SECRETVALUE|PASSWORD|SECRETKEY|short/);
+    expect(msg).not.toMatch(/\n/);
+  });
+
+  it('requires the KMS secret, admin keys and the chain', () => {
+    expect(() => loadIssuerConfig({})).toThrow(/ISSUER_KMS_SECRET.*ISSUER_ADMIN_API_KEYS.*RPC_URL/);
+  });
+});
