@@ -56,7 +56,7 @@ export async function syncMarketplace(
   const name = `marketplace:${o.marketplace.toLowerCase()}`;
   const saved = await readCheckpoint(o.dataSource, name);
   let from = saved === undefined ? (o.startBlock ?? 0n) : BigInt(saved) + 1n;
-  const head = (await o.publicClient.getBlockNumber()) - (o.confirmations ?? 0n);
+  const head = (await o.publicClient.getBlockNumber({ cacheTime: 0 })) - (o.confirmations ?? 0n);
   const batch = o.batchBlocks ?? 2_000n;
   let added = 0;
   while (from <= head) {
