@@ -56,7 +56,9 @@ export function circuitSourcesHash(): string {
   for (const name of readdirSync(src)
     .filter((n) => n.endsWith('.circom'))
     .sort()) {
-    h.update(`${name}\0`).update(readFileSync(join(src, name))).update('\0');
+    h.update(`${name}\0`)
+      .update(readFileSync(join(src, name)))
+      .update('\0');
   }
   return h.digest('hex');
 }

@@ -51,7 +51,10 @@ export const ERROR_CODES = {
     status: 422,
     description: 'The revocation root was never published by this issuer.',
   },
-  root_expired: { status: 422, description: 'The revocation root is older than the policy allows.' },
+  root_expired: {
+    status: 422,
+    description: 'The revocation root is older than the policy allows.',
+  },
   proof_from_future: {
     status: 422,
     description: "The proof's time or date lies after the verifier's clock.",
