@@ -22,6 +22,7 @@ import type { IssuerIdentity } from './domain/identity.js';
 import type { IssuerZkKey, SecretCipher } from './domain/zk-key.js';
 import { adminRouter } from './routes/admin.js';
 import { holderRouter } from './routes/holder.js';
+import { marketplaceRouter } from './routes/marketplace.js';
 import { publicRouter } from './routes/public.js';
 
 /** What a reputation credential is computed from (the engine over ingested trades). */
@@ -47,6 +48,8 @@ export interface IssuerDeps {
   /** Unix seconds. */
   now: () => number;
   reputation?: ReputationSource | undefined;
+  /** Marketplace addresses whose signed trade events are accepted (`POST /trades`). */
+  trustedMarketplaces?: readonly string[];
   /** Readiness probes: each resolves true when its dependency answers. */
   ready: { database: () => Promise<boolean>; chain: () => Promise<boolean> };
   /** Requests per minute per client on the public and holder routes (default 120). */
@@ -66,6 +69,7 @@ export function createApp(deps: IssuerDeps): Express {
 
   app.use(publicRouter(deps, openapi));
   app.use(limit, holderRouter(deps, openapi));
+  app.use(limit, marketplaceRouter(deps, openapi));
   app.use('/admin', requireApiKey(deps.adminApiKeys), adminRouter(deps, openapi));
 
   const document = openApiDocument(openapi, {

@@ -15,6 +15,7 @@
  * | `DID_NETWORK` | the did:ethr network name | `0x<chainId hex>` |
  * | `ISSUER_REGISTRY_OWNER_KEY` | registry owner key: the issuer registers itself (dev chains) | — |
  * | `ISSUER_FUNDER_KEY` | a funded key that pays the DID controller's gas (dev chains) | — |
+ * | `ISSUER_TRUSTED_MARKETPLACES` | comma-separated marketplace addresses whose signed trade events are accepted | the deployment's Marketplace |
  * | `KYC_POLICY_ID` | the marketplace's KYC (age) policy whose pass a rating buyer needs | the deployment's age policy |
  * | `LOG_LEVEL` | pino level | `info` |
  */
@@ -36,6 +37,7 @@ export interface IssuerConfig {
   registryOwnerKey: `0x${string}` | undefined;
   funderKey: `0x${string}` | undefined;
   kycPolicyId: bigint | undefined;
+  trustedMarketplaces: string[] | undefined;
   logLevel: string;
 }
 
@@ -108,6 +110,15 @@ export function loadIssuerConfig(env: NodeJS.ProcessEnv = process.env): IssuerCo
     else problems.push('KYC_POLICY_ID must be a positive integer');
   }
 
+  const marketsRaw = get('ISSUER_TRUSTED_MARKETPLACES');
+  const trustedMarketplaces = marketsRaw
+    ?.split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+  if (trustedMarketplaces?.some((m) => !/^0x[0-9a-fA-F]{40}$/.test(m))) {
+    problems.push('ISSUER_TRUSTED_MARKETPLACES must be comma-separated 0x addresses');
+  }
+
   const logLevel = get('LOG_LEVEL') ?? 'info';
   if (!LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
 
@@ -128,6 +139,7 @@ export function loadIssuerConfig(env: NodeJS.ProcessEnv = process.env): IssuerCo
     registryOwnerKey,
     funderKey,
     kycPolicyId,
+    trustedMarketplaces,
     logLevel,
   };
 }

@@ -184,6 +184,7 @@ export async function startIssuer(
       adminApiKeys: config.adminApiKeys,
       now,
       reputation,
+      trustedMarketplaces: config.trustedMarketplaces ?? (marketplace ? [marketplace] : []),
       ready: {
         database: async () => {
           await dataSource.query('SELECT 1');

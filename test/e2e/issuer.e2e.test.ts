@@ -49,6 +49,8 @@ import { Resolver } from 'did-resolver';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { getResolver } from 'ethr-did-resolver';
 import { type Address, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { batchDigest, type PostedTradeEvent } from '../../issuer/domain/signed-events.js';
 import type { ZkClaimJson } from '../../issuer/domain/credentials.js';
 
 // anvil's well-known dev keys (public test keys, funded on every anvil)
@@ -73,10 +75,13 @@ function env(over: Record<string, string> = {}): NodeJS.ProcessEnv {
     ISSUER_REGISTRY_OWNER_KEY: OWNER_KEY,
     ISSUER_FUNDER_KEY: FUNDER_KEY,
     LOG_LEVEL: 'silent',
+    ISSUER_TRUSTED_MARKETPLACES: marketKey.address,
     ...over,
   };
 }
 const kmsSecret = randomBytes(32).toString('hex');
+/** A marketplace that posts signed trade events. */
+const marketKey = privateKeyToAccount(`0x${randomBytes(32).toString('hex')}`);
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'zkrep-issuer-e2e-'));
@@ -224,6 +229,7 @@ describe('issuer: API document', () => {
         '/ready',
         '/revocation',
         '/schemas/{type}.json',
+        '/trades',
       ].sort(),
     );
     // The same zod schema validates /admin/kyc: its required fields and strictness show here.
@@ -488,6 +494,66 @@ describe('issuer: admin API and attribute bounds (I01)', () => {
       `SELECT COUNT(*) AS n FROM issuer_pending_kyc WHERE holder_did = '${h.did}'`,
     );
     expect(Number((rows as { n: number | string }[])[0]!.n)).toBe(0);
+  });
+});
+
+describe('issuer: signed trade events from marketplaces', () => {
+  const seller = '0x1111111111111111111111111111111111111111';
+  const events: PostedTradeEvent[] = [
+    {
+      type: 'TradeCompleted',
+      listingId: '7',
+      seller,
+      buyer: '0x2222222222222222222222222222222222222222',
+      priceWei: '500000000000000000',
+      blockTime: 1_790_000_000,
+    },
+    { type: 'Rated', listingId: '7', seller, score: 5, blockTime: 1_790_000_100 },
+  ];
+  const sign = (by: typeof marketKey, evs: PostedTradeEvent[]) =>
+    by.signMessage({ message: { raw: batchDigest(by.address, evs) } });
+
+  it('a trusted marketplace posts a signed batch; posting it again stores nothing new', async () => {
+    const body = {
+      marketplace: marketKey.address,
+      events,
+      signature: await sign(marketKey, events),
+    };
+    expect(await (await postJson('/trades', body)).json()).toEqual({ added: 2 });
+    expect(await (await postJson('/trades', body)).json()).toEqual({ added: 0 });
+  });
+
+  it('a tampered batch, another signer or an untrusted marketplace is refused', async () => {
+    const signature = await sign(marketKey, events);
+    const tampered = [{ ...events[0]!, priceWei: '1' }, events[1]!];
+    const res = await postJson('/trades', {
+      marketplace: marketKey.address,
+      events: tampered,
+      signature,
+    });
+    expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([
+      401,
+      'unauthorized',
+    ]);
+    const stranger = privateKeyToAccount(`0x${randomBytes(32).toString('hex')}`);
+    const byStranger = await postJson('/trades', {
+      marketplace: stranger.address,
+      events,
+      signature: await sign(stranger, events),
+    });
+    expect(byStranger.status).toBe(401);
+    const forged = await postJson('/trades', {
+      marketplace: marketKey.address,
+      events,
+      signature: await sign(stranger, events),
+    });
+    expect(forged.status).toBe(401);
+    const malformed = await postJson('/trades', {
+      marketplace: marketKey.address,
+      events: [],
+      signature,
+    });
+    expect(malformed.status).toBe(400);
   });
 });
 
