@@ -5,6 +5,8 @@
  */
 import ethrDidRegistry from 'ethr-did-registry';
 import { getAddress, type Abi, type Address, type Hex } from 'viem';
+import { ethereumDidRegistryAbi } from './abi.js';
+import { writeAndWait, type ReadClient, type WriteClient } from './clients.js';
 
 export type EthereumDidRegistryArtifact = {
   readonly abi: Abi;
@@ -33,4 +35,26 @@ export function knownDidRegistryAddress(chainId: number): Address | undefined {
   };
   const known = deployments.find((d) => d.chainId === chainId);
   return known ? getAddress(known.registry) : undefined;
+}
+
+/**
+ * Changes the owner of a did:ethr identity (its current owner signs). `newOwner` = the zero
+ * address deactivates the DID for good: every credential it signed stops verifying.
+ */
+export async function changeDidOwner(params: {
+  publicClient: ReadClient;
+  walletClient: WriteClient;
+  registry: Address;
+  identity: Address;
+  newOwner: Address;
+}): Promise<Hex> {
+  const receipt = await writeAndWait({
+    publicClient: params.publicClient,
+    walletClient: params.walletClient,
+    address: params.registry,
+    abi: ethereumDidRegistryAbi,
+    functionName: 'changeOwner',
+    args: [params.identity, params.newOwner],
+  });
+  return receipt.transactionHash;
 }

@@ -50,7 +50,11 @@ export {
   readDeployment,
 } from './deploy.js';
 export type { DeployParameters, DeployReturnType, DeployedContract, Deployment } from './deploy.js';
-export { ethereumDidRegistryArtifact, knownDidRegistryAddress } from './did-registry.js';
+export {
+  changeDidOwner,
+  ethereumDidRegistryArtifact,
+  knownDidRegistryAddress,
+} from './did-registry.js';
 export type { EthereumDidRegistryArtifact } from './did-registry.js';
 export {
   ContractsError,

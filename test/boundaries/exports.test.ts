@@ -140,6 +140,7 @@ describe('public module exports', () => {
       'anchorAuditHead',
       'auditAnchorAbi',
       'chainFor',
+      'changeDidOwner',
       'codeMatchesArtifact',
       'compileContracts',
       'computeScope',

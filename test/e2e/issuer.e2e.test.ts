@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  changeDidOwner,
   createClients,
   createPolicy,
   deploy,
@@ -22,7 +23,9 @@ import {
   verifyOnChain,
   type AnvilChain,
 } from '#contracts';
-import { loadIssuerConfig, startIssuer, type RunningIssuer } from '#issuer';
+import { loadIssuerConfig, resolveIssuerZkKeys, startIssuer, type RunningIssuer } from '#issuer';
+import { PrivateKeyStore } from '@veramo/data-store';
+import { SecretBox } from '@veramo/kms-local';
 import {
   AGE_SCHEMA,
   Op,
@@ -610,5 +613,53 @@ describe('issuer: revocation and restart', () => {
         ),
       ),
     ).rejects.toMatchObject({ code: 'config_invalid' });
+  });
+});
+
+// Destructive: runs last.
+describe('issuer: a deactivated DID (SECURITY-CASES I04)', () => {
+  it('once the DID owner is set to 0x0, its credentials fail verification and its zk key is no longer found', async () => {
+    const h = newHolder();
+    const jwt = await issueAge(h);
+    expect((await verifyCredential(jwt, resolver)).verified).toBe(true);
+
+    // The issuer's controller (from its KMS, with the KMS secret) deactivates the DID.
+    const [row] = (await issuer.dataSource.query(
+      `SELECT kid FROM "key" WHERE type = 'Secp256k1'`,
+    )) as { kid: string }[];
+    const key = await new PrivateKeyStore(issuer.dataSource, new SecretBox(kmsSecret)).getKey({
+      alias: row!.kid,
+    });
+    const { publicClient, walletClient } = createClients({
+      rpcUrl: chain.rpcUrl,
+      chainId: chain.chainId,
+      account: { privateKey: `0x${key.privateKeyHex}` },
+    });
+    const identity = walletClient.account!.address;
+    await changeDidOwner({
+      publicClient,
+      walletClient,
+      registry: issuer.deployment.contracts.didRegistry.address,
+      identity,
+      newOwner: '0x0000000000000000000000000000000000000000',
+    });
+
+    const fresh = new Resolver(
+      getResolver({
+        networks: [
+          {
+            name: network,
+            chainId: chain.chainId,
+            provider: new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true }),
+            registry: issuer.deployment.contracts.didRegistry.address,
+          },
+        ],
+      } as never),
+    );
+    expect((await fresh.resolve(issuer.did)).didDocumentMetadata.deactivated).toBe(true);
+    await expect(verifyCredential(jwt, fresh)).rejects.toThrow();
+    await expect(resolveIssuerZkKeys(fresh, issuer.did)).rejects.toMatchObject({
+      code: 'issuer_untrusted',
+    });
   });
 });
