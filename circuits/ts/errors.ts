@@ -69,6 +69,10 @@ export const ERROR_CODES = {
     description: 'The pass would expire before it is granted (proof time + lifetime ≤ now).',
   },
   revoked: { status: 422, description: 'The credential is revoked.' },
+  credential_invalid: {
+    status: 422,
+    description: 'A verifiable credential fails verification (signature, validity, claim).',
+  },
   witness_failed: {
     status: 422,
     description: 'The credential does not satisfy the query (the circuit rejects the witness).',

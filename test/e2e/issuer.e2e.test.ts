@@ -23,7 +23,13 @@ import {
   verifyOnChain,
   type AnvilChain,
 } from '#contracts';
-import { loadIssuerConfig, resolveIssuerZkKeys, startIssuer, type RunningIssuer } from '#issuer';
+import {
+  loadIssuerConfig,
+  resolveIssuerZkKeys,
+  startIssuer,
+  verifyIssuedCredential,
+  type RunningIssuer,
+} from '#issuer';
 import { PrivateKeyStore } from '@veramo/data-store';
 import { SecretBox } from '@veramo/kms-local';
 import {
@@ -613,6 +619,103 @@ describe('issuer: revocation and restart', () => {
         ),
       ),
     ).rejects.toMatchObject({ code: 'config_invalid' });
+  });
+});
+
+describe('issued credentials verify strictly for wallets (SECURITY-CASES J01–J08)', () => {
+  let holder: Holder;
+  let jwt: string;
+  let payload: Record<string, unknown>;
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  /** A JWT with this payload signed by the holder's own key (a forger without the issuer key). */
+  const forge = (p: Record<string, unknown>, alg = 'ES256K') =>
+    createJWT(p, { issuer: String(p.iss), signer: holder.signer }, { alg });
+
+  beforeAll(async () => {
+    holder = newHolder();
+    jwt = await issueAge(holder, '1970-01-01');
+    payload = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+  });
+  const check = (j: string, o: { now?: number } = {}) =>
+    verifyIssuedCredential(j, { resolver, ...o });
+
+  it('a genuine credential verifies, with its claim and attributes', async () => {
+    const r = await check(jwt);
+    expect(r).toMatchObject({
+      verified: true,
+      issuer: issuer.did,
+      holder: holder.did,
+      type: 'AgeCredential',
+    });
+    if (r.verified)
+      expect(r.attributes).toEqual({ birthDate: '1970-01-01', country: 276, kycLevel: 2 });
+  });
+
+  it('J01: alg none, HS256 and any other algorithm are refused', async () => {
+    const [, body, sig] = jwt.split('.');
+    for (const alg of ['none', 'HS256', 'ES256']) {
+      const r = await check(`${b64({ alg, typ: 'JWT' })}.${body}.${sig}`);
+      expect(r).toMatchObject({ verified: false, code: 'credential_invalid' });
+    }
+  });
+
+  it('J02: the issuer DID with another signer, or a zk key the DID does not advertise, is refused', async () => {
+    // Signed by the holder, claiming to be the issuer.
+    expect(await check(await forge(payload))).toMatchObject({ verified: false });
+    // A self-issued credential reusing the genuine zk block: the holder's DID advertises no zk key.
+    const selfIssued = await forge({
+      ...payload,
+      iss: holder.did,
+      vc: { ...(payload.vc as object), issuer: { id: holder.did } },
+    });
+    const r = await check(selfIssued);
+    expect(r).toMatchObject({ verified: false, code: 'credential_invalid' });
+    if (!r.verified) expect(r.message).toMatch(/not advertised/);
+  });
+
+  it('J03: no exp, expired, or not yet valid is refused', async () => {
+    const { exp: _exp, ...noExp } = payload;
+    expect(await check(await forge({ ...noExp, iss: holder.did }))).toMatchObject({
+      verified: false,
+    });
+    expect(await check(jwt, { now: Number(payload.exp) + 120 })).toMatchObject({ verified: false });
+    expect(await check(jwt, { now: Number(payload.nbf) - 3600 })).toMatchObject({
+      verified: false,
+    });
+  });
+
+  it('J07: an issuer DID the resolver cannot resolve fails closed', async () => {
+    const other = new Resolver(
+      getResolver({
+        networks: [
+          {
+            name: network,
+            chainId: chain.chainId,
+            provider: new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true }),
+            registry: '0x000000000000000000000000000000000000dEaD',
+          },
+        ],
+      } as never),
+    );
+    expect(await verifyIssuedCredential(jwt, { resolver: other })).toMatchObject({
+      verified: false,
+    });
+  });
+
+  it('J08: a credentialStatus of any type fails closed', async () => {
+    const withStatus = {
+      ...payload,
+      vc: {
+        ...(payload.vc as object),
+        credentialStatus: { id: 'https://x/1', type: 'StatusList2021Entry' },
+      },
+    };
+    const r = await check(await forge(withStatus));
+    expect(r).toMatchObject({ verified: false, code: 'credential_invalid' });
+    if (!r.verified) expect(r.message).toMatch(/credentialStatus/);
   });
 });
 
