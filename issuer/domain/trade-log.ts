@@ -5,7 +5,7 @@
  * overlapping range, a retry) inserts nothing new — an event is never counted twice.
  */
 import { insertIfAbsent } from '#platform';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { IssuerError } from '../errors.js';
 import { CheckpointEntity, TradeEventEntity } from '../store/schema.js';
 import {
@@ -50,18 +50,7 @@ export async function appendTradeEvents(
     if (current && BigInt(current.position) >= params.checkpoint.position) {
       return { added: 0 }; // already processed (a retry, or another instance got there first)
     }
-    let added = 0;
-    for (const e of params.events) {
-      const inserted = await insertIfAbsent(tx, TradeEventEntity, {
-        id: eventIdOf(e),
-        marketplace: e.marketplace.toLowerCase(),
-        listingId: e.listingId.toString(),
-        seller: e.seller.toLowerCase(),
-        buyer: e.type === 'TradeCompleted' ? e.buyer.toLowerCase() : null,
-        payload: toJson(e),
-      });
-      if (inserted) added++;
-    }
+    const { added } = await insertEvents(tx, params.events);
     await cps.save({
       name: params.checkpoint.name,
       position: params.checkpoint.position.toString(),
@@ -75,9 +64,17 @@ export async function addTradeEvents(
   ds: DataSource,
   events: readonly ReputationEvent[],
 ): Promise<{ added: number }> {
+  return insertEvents(ds, events);
+}
+
+/** Inserts each event unless its id is stored already; counts the new ones. */
+async function insertEvents(
+  db: DataSource | EntityManager,
+  events: readonly ReputationEvent[],
+): Promise<{ added: number }> {
   let added = 0;
   for (const e of events) {
-    const inserted = await insertIfAbsent(ds, TradeEventEntity, {
+    const inserted = await insertIfAbsent(db, TradeEventEntity, {
       id: eventIdOf(e),
       marketplace: e.marketplace.toLowerCase(),
       listingId: e.listingId.toString(),
