@@ -13,6 +13,7 @@ import {
   hasValidPass,
   publishRevocationRoot,
   registerIssuer,
+  setIssuerController,
 } from '#contracts';
 import { AGE_SCHEMA, REPUTATION_SCHEMA } from '#zk';
 import { PrivateKeyStore } from '@veramo/data-store';
@@ -27,34 +28,46 @@ type Address = `0x${string}`;
 
 export interface IssuerChain {
   publicClient: ReadClient;
-  /** Signs as the DID controller (root publication). */
-  controllerWallet: WriteClient;
   gate: Address;
+  rpcUrl: string;
+  chainId: number;
+  /** A wallet for one of the DID's own keys (the KMS holds them), by address. */
+  walletFor(address: string): Promise<WriteClient>;
 }
 
 /**
- * Clients for the issuer: a reader, and a wallet for the DID controller key, read from the KMS
- * (decrypted in memory only; never logged).
+ * Chain clients for the issuer: a reader, and wallets for the DID's own keys (the current
+ * controller and, after a rotation, earlier ones), read from the KMS on demand, decrypted in
+ * memory only, never logged.
  */
-export async function issuerChain(params: {
+export function issuerChain(params: {
   rpcUrl: string;
   chainId: number;
   gate: Address;
   dataSource: DataSource;
   secretBox: SecretBox;
-  identity: IssuerIdentity;
-}): Promise<IssuerChain> {
+  identity: () => IssuerIdentity;
+}): IssuerChain {
+  const { publicClient } = createClients({ rpcUrl: params.rpcUrl, chainId: params.chainId });
   const store = new PrivateKeyStore(params.dataSource, params.secretBox);
-  const key = await store.getKey({ alias: params.identity.controllerKid });
-  const { publicClient, walletClient } = createClients({
+  return {
+    publicClient,
+    gate: params.gate,
     rpcUrl: params.rpcUrl,
     chainId: params.chainId,
-    account: { privateKey: `0x${key.privateKeyHex.replace(/^0x/, '')}` },
-  });
-  if (walletClient.account?.address.toLowerCase() !== params.identity.controller.toLowerCase()) {
-    throw new IssuerError('config_invalid', 'the KMS controller key does not match the DID');
-  }
-  return { publicClient, controllerWallet: walletClient, gate: params.gate };
+    async walletFor(address) {
+      const kid = params.identity().keysByAddress.get(address.toLowerCase());
+      if (!kid) {
+        throw new IssuerError('config_invalid', `the KMS holds no key of the DID for ${address}`);
+      }
+      const key = await store.getKey({ alias: kid });
+      return createClients({
+        rpcUrl: params.rpcUrl,
+        chainId: params.chainId,
+        account: { privateKey: `0x${key.privateKeyHex.replace(/^0x/, '')}` },
+      }).walletClient;
+    },
+  };
 }
 
 /** The schemas this issuer issues (what it registers for). */
@@ -75,10 +88,8 @@ export async function ensureRegistered(
     keyHash: params.zkKey.keyHash,
   });
   if (current.status !== 'none') {
-    if (
-      current.did !== params.identity.did ||
-      current.controller.toLowerCase() !== params.identity.controller.toLowerCase()
-    ) {
+    const ours = params.identity.keysByAddress.has(current.controller.toLowerCase());
+    if (current.did !== params.identity.did || !ours) {
       throw new IssuerError(
         'config_invalid',
         'the zk key is registered under another DID or controller in IssuerRegistry',
@@ -86,6 +97,20 @@ export async function ensureRegistered(
     }
     if (current.status !== 'active') {
       throw new IssuerError('issuer_inactive', `the issuer is ${current.status} in IssuerRegistry`);
+    }
+    // After a controller rotation the registry still names the earlier key (ours, so roots can
+    // still be published); with the owner's key, move it to the current controller.
+    if (
+      params.ownerWallet &&
+      current.controller.toLowerCase() !== params.identity.controller.toLowerCase()
+    ) {
+      await setIssuerController({
+        publicClient: chain.publicClient,
+        walletClient: params.ownerWallet,
+        gate: chain.gate,
+        keyHash: params.zkKey.keyHash,
+        controller: params.identity.controller,
+      });
     }
     return { registered: false };
   }
@@ -118,9 +143,11 @@ export function chainRootPublisher(chain: IssuerChain): RootPublisher {
       return cur?.root;
     },
     async send(keyHash, root) {
+      // Signed by whichever of the DID's keys the registry names as the issuer's controller.
+      const { controller } = await getIssuer(chain.publicClient, { gate: chain.gate, keyHash });
       const { transactionHash } = await publishRevocationRoot({
         publicClient: chain.publicClient,
-        walletClient: chain.controllerWallet,
+        walletClient: await chain.walletFor(controller),
         gate: chain.gate,
         issuerKeyHash: keyHash,
         root,

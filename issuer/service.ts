@@ -8,17 +8,24 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { createClients, readDeployment, rpcChainId, sendValue, type Deployment } from '#contracts';
+import {
+  changeDidOwner,
+  createClients,
+  readDeployment,
+  rpcChainId,
+  sendValue,
+  type Deployment,
+} from '#contracts';
 import { createLogger, openDatabase } from '#platform';
 import { SecretBox } from '@veramo/kms-local';
 import type { Logger } from 'pino';
 import { parseEther, type Address } from 'viem';
 import type { DataSource } from 'typeorm';
 import { createIssuerAgent, ethrResolver, type EthrNetwork } from './agent.js';
-import { createApp } from './app.js';
+import { createApp, type IssuerDeps } from './app.js';
 import { chainRootPublisher, ensureRegistered, issuerChain, kycPassCheck } from './chain.js';
 import type { IssuerConfig } from './config.js';
-import { advertiseZkKey, loadOrCreateIdentity } from './domain/identity.js';
+import { advertiseZkKey, loadOrCreateIdentity, rotateController } from './domain/identity.js';
 import { ensureInitialRoot, publishStep } from './domain/revocation.js';
 import { loadOrCreateZkKey } from './domain/zk-key.js';
 import { IssuerError } from './errors.js';
@@ -33,6 +40,8 @@ export interface RunningIssuer {
   dataSource: DataSource;
   /** Runs one revocation-publication step now (also runs every `publishIntervalMs`). */
   publishNow(): Promise<void>;
+  /** Rotates the DID's controller to a fresh KMS key (SECURITY-CASES I03; docs/issuer.md). */
+  rotateController(): Promise<{ controller: `0x${string}` }>;
   close(): Promise<void>;
 }
 
@@ -76,33 +85,35 @@ export async function startIssuer(
   try {
     const secretBox = new SecretBox(config.kmsSecret);
     const agent = createIssuerAgent({ dataSource, kmsSecretKey: config.kmsSecret, network });
-    const identity = await loadOrCreateIdentity(agent);
+    let identity = await loadOrCreateIdentity(agent);
     const zkKey = await loadOrCreateZkKey(dataSource, secretBox, now);
-    const chain = await issuerChain({
+    const chain = issuerChain({
       rpcUrl: config.rpcUrl,
       chainId,
       gate,
       dataSource,
       secretBox,
-      identity,
+      identity: () => identity,
     });
 
-    if (config.funderKey) {
+    /** On dev chains, a funded key pays the controller's gas (DID updates, root publication). */
+    const fundController = async (): Promise<void> => {
+      if (!config.funderKey) return;
       const balance = await chain.publicClient.getBalance({ address: identity.controller });
-      if (balance < parseEther('0.5')) {
-        const { publicClient, walletClient } = createClients({
-          rpcUrl: config.rpcUrl,
-          chainId,
-          account: { privateKey: config.funderKey },
-        });
-        await sendValue({
-          publicClient,
-          walletClient,
-          to: identity.controller,
-          value: parseEther('1'),
-        });
-      }
-    }
+      if (balance >= parseEther('0.5')) return;
+      const { publicClient, walletClient } = createClients({
+        rpcUrl: config.rpcUrl,
+        chainId,
+        account: { privateKey: config.funderKey },
+      });
+      await sendValue({
+        publicClient,
+        walletClient,
+        to: identity.controller,
+        value: parseEther('1'),
+      });
+    };
+    await fundController();
     const resolver = ethrResolver(network);
     await advertiseZkKey(agent, resolver, identity, zkKey);
     const ownerWallet = config.registryOwnerKey
@@ -172,7 +183,7 @@ export async function startIssuer(
     const { port } = server.address() as AddressInfo;
     const baseUrl = config.port === 0 ? `http://${config.host}:${port}` : config.baseUrl;
 
-    const app = createApp({
+    const deps: IssuerDeps = {
       agent,
       dataSource,
       identity,
@@ -192,7 +203,8 @@ export async function startIssuer(
         },
         chain: async () => (await chain.publicClient.getBlockNumber()) >= 0n,
       },
-    });
+    };
+    const app = createApp(deps);
     server.on('request', app);
     logger.info({ url: baseUrl, did: identity.did }, 'issuer listening');
     return {
@@ -202,6 +214,22 @@ export async function startIssuer(
       deployment,
       dataSource,
       publishNow,
+      rotateController: async () => {
+        identity = await rotateController(agent, dataSource, async (newOwner, current) => {
+          await changeDidOwner({
+            publicClient: chain.publicClient,
+            walletClient: await chain.walletFor(current.controller),
+            registry: network.registry as Address,
+            identity: current.identity,
+            newOwner,
+          });
+        });
+        deps.identity = identity;
+        await fundController();
+        await ensureRegistered(chain, { identity, zkKey, ownerWallet });
+        logger.info({ did: identity.did }, 'DID controller rotated');
+        return { controller: identity.controller };
+      },
       close: async () => {
         for (const c of closers.reverse()) await c().catch(() => undefined);
       },

@@ -91,6 +91,7 @@ export {
   isRootAccepted,
   publishRevocationRoot,
   registerIssuer,
+  setIssuerController,
   setIssuerSchema,
   setIssuerStatus,
 } from './registry.js';

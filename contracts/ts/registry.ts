@@ -63,6 +63,20 @@ export async function setIssuerStatus(
   return receipt.transactionHash;
 }
 
+/** Changes the address allowed to publish an issuer's revocation roots (owner only). */
+export async function setIssuerController(
+  params: WriteBase & { keyHash: bigint; controller: Address },
+): Promise<Hex> {
+  const receipt = await writeAndWait({
+    ...params,
+    address: params.gate,
+    abi: zkGateAbi,
+    functionName: 'setIssuerController',
+    args: [params.keyHash, params.controller],
+  });
+  return receipt.transactionHash;
+}
+
 /** Publishes a new current revocation root (the issuer's controller only). */
 export async function publishRevocationRoot(
   params: WriteBase & { issuerKeyHash: bigint; root: bigint },

@@ -135,6 +135,7 @@ export async function issueCredential(
         credentialSubject: { id: req.holderDid, ...req.attributes, zk },
       },
       proofFormat: 'jwt',
+      keyRef: ctx.identity.controllerKid, // the current controller (after a rotation, the new key)
       save: false,
     });
     const row: CredentialRow = {

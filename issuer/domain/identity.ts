@@ -6,8 +6,10 @@
  * (`issuerKeyHash`) and compare with `IssuerRegistry` — see `resolveIssuerZkKey`.
  */
 import { issuerKeyHash, type Point } from '#zk';
-import { computeAddress } from 'ethers';
+import { computeAddress, getAddress } from 'ethers';
 import type { Resolvable } from 'did-resolver';
+import { DIDStore } from '@veramo/data-store';
+import type { DataSource } from 'typeorm';
 import { IssuerError } from '../errors.js';
 import type { IssuerAgent } from '../agent.js';
 import { type IssuerZkKey, parseZkPublicKeyHex, zkPublicKeyHex } from './zk-key.js';
@@ -18,24 +20,75 @@ const ISSUER_ALIAS = 'zkrep-issuer';
 
 export interface IssuerIdentity {
   readonly did: string;
-  /** The Ethereum address controlling the DID (it pays for the DID attribute and root publishing). */
+  /** The DID's own Ethereum address (its ERC-1056 identity; fixed for the life of the DID). */
+  readonly identity: `0x${string}`;
+  /** The Ethereum address controlling the DID now: it signs the JWTs and pays for DID updates. */
   readonly controller: `0x${string}`;
-  /** The KMS key id of the controller key. */
+  /** The KMS key id of the current controller key. */
   readonly controllerKid: string;
+  /** Every secp256k1 key of the DID held in the KMS, by address (earlier controllers too). */
+  readonly keysByAddress: ReadonlyMap<string, string>;
 }
+
+/** The Ethereum account of a did:ethr (address or public-key form); undefined otherwise. */
+export function accountOfDid(did: string): `0x${string}` | undefined {
+  const m = /^did:ethr:(?:[a-zA-Z0-9]+:)?(0x[0-9a-fA-F]{40}|0x0[23][0-9a-fA-F]{64})$/.exec(did);
+  if (!m) return undefined;
+  const id = m[1]!;
+  return (id.length === 42 ? getAddress(id) : computeAddress(id)) as `0x${string}`;
+}
+
+const addressOfKey = (publicKeyHex: string): `0x${string}` =>
+  computeAddress(`0x${publicKeyHex.replace(/^0x/, '')}`) as `0x${string}`;
 
 /** The issuer's DID, created on first start (alias `zkrep-issuer`). */
 export async function loadOrCreateIdentity(agent: IssuerAgent): Promise<IssuerIdentity> {
   const id = await agent.didManagerGetOrCreate({ alias: ISSUER_ALIAS });
   const key = id.keys.find((k) => k.kid === id.controllerKeyId) ?? id.keys[0];
-  if (!key || key.type !== 'Secp256k1') {
+  const identity = accountOfDid(id.did);
+  if (!key || key.type !== 'Secp256k1' || !identity) {
     throw new IssuerError('config_invalid', 'the issuer DID has no secp256k1 controller key');
   }
+  const keysByAddress = new Map(
+    id.keys
+      .filter((k) => k.type === 'Secp256k1')
+      .map((k) => [addressOfKey(k.publicKeyHex).toLowerCase(), k.kid]),
+  );
   return {
     did: id.did,
-    controller: computeAddress(`0x${key.publicKeyHex}`) as `0x${string}`,
+    identity,
+    controller: addressOfKey(key.publicKeyHex),
     controllerKid: key.kid,
+    keysByAddress,
   };
+}
+
+/**
+ * Rotates the DID's controller to a fresh KMS key (SECURITY-CASES I03): the ERC-1056 owner
+ * becomes the new key's address (signed by the current controller, which pays the gas), and the
+ * issuer signs every new credential with the new key. Credentials signed before no longer verify
+ * against the current DID document; they verify against the document of their issuance block
+ * (`versionId`), and holders get them re-issued (docs/issuer.md §2). The earlier key stays in the
+ * KMS: it may still be the registry's controller for root publication until the registry owner
+ * moves it (`ensureRegistered`).
+ */
+export async function rotateController(
+  agent: IssuerAgent,
+  dataSource: DataSource,
+  changeOwner: (newOwner: `0x${string}`, current: IssuerIdentity) => Promise<void>,
+): Promise<IssuerIdentity> {
+  const current = await loadOrCreateIdentity(agent);
+  const key = await agent.keyManagerCreate({ kms: 'local', type: 'Secp256k1' });
+  await changeOwner(addressOfKey(key.publicKeyHex), current);
+  const id = await agent.didManagerGet({ did: current.did });
+  // The DID store directly: the DID manager's import would re-import every key with its
+  // private key, which the KMS never hands out.
+  await new DIDStore(dataSource).importDID({
+    ...id,
+    controllerKeyId: key.kid,
+    keys: [...id.keys, key],
+  });
+  return loadOrCreateIdentity(agent);
 }
 
 /**

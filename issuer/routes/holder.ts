@@ -6,11 +6,11 @@
  */
 import express, { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { computeAddress, getAddress } from 'ethers';
 import { ErrorBody, httpError, parseInput, z } from '#platform';
 import type { IssuerDeps } from '../app.js';
 import { authenticateHolder, createChallenge } from '../domain/auth.js';
 import { issueCredential } from '../domain/credentials.js';
+import { accountOfDid } from '../domain/identity.js';
 import { forgetKyc, pendingKyc } from '../domain/kyc.js';
 
 const Challenge = z
@@ -33,14 +33,6 @@ const Issued = z
     expiresAt: z.number().int(),
   })
   .openapi('IssuedCredential');
-
-/** The Ethereum account of a did:ethr (address or public-key form); undefined otherwise. */
-export function accountOfDid(did: string): `0x${string}` | undefined {
-  const m = /^did:ethr:(?:[a-zA-Z0-9]+:)?(0x[0-9a-fA-F]{40}|0x0[23][0-9a-fA-F]{64})$/.exec(did);
-  if (!m) return undefined;
-  const id = m[1]!;
-  return (id.length === 42 ? getAddress(id) : computeAddress(id)) as `0x${string}`;
-}
 
 export function holderRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router {
   const r = Router();

@@ -55,7 +55,7 @@ import {
 import { ES256KSigner, createJWT } from 'did-jwt';
 import { verifyCredential } from 'did-jwt-vc';
 import { Resolver } from 'did-resolver';
-import { JsonRpcProvider, Wallet } from 'ethers';
+import { JsonRpcProvider, Wallet, computeAddress } from 'ethers';
 import { getResolver } from 'ethr-did-resolver';
 import { type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -698,6 +698,52 @@ describe('issued credentials verify strictly for wallets (SECURITY-CASES J01–J
   });
 });
 
+describe('issuer: a rotated DID controller (SECURITY-CASES I03)', () => {
+  it('new credentials use the new key; earlier ones verify only against the document of their block', async () => {
+    const h = newHolder();
+    const before = await issueAge(h, '1999-09-09');
+    const { publicClient } = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId });
+    const issuedAt = await publicClient.getBlockNumber({ cacheTime: 0 });
+    const gate = issuer.deployment.contracts.zkGate.address;
+    const oldController = (await getIssuer(publicClient, { gate, keyHash: issuer.issuerKeyHash }))
+      .controller;
+
+    const { controller } = await issuer.rotateController();
+    expect(controller.toLowerCase()).not.toBe(oldController.toLowerCase());
+    const fresh = plainResolver(issuer.deployment.contracts.didRegistry.address);
+    const doc = (await fresh.resolve(issuer.did)).didDocument!;
+    expect(JSON.stringify(doc.verificationMethod)).toContain(controller);
+    // The zk key stays advertised, and the registry now names the new controller.
+    expect(await resolveIssuerZkKeys(fresh, issuer.did)).toHaveLength(1);
+    expect(
+      (await getIssuer(publicClient, { gate, keyHash: issuer.issuerKeyHash })).controller,
+    ).toBe(controller);
+
+    // A credential signed before the rotation does not verify against today's document…
+    expect(await verifyIssuedCredential(before, { resolver: fresh })).toMatchObject({
+      verified: false,
+    });
+    // …but does against the document as of its issuance block (audits), …
+    const atIssuance = {
+      resolve: (did: string) => fresh.resolve(`${did.split('?')[0]}?versionId=${issuedAt}`),
+    };
+    expect((await verifyCredential(before, atIssuance as Resolver)).verified).toBe(true);
+    // …and a re-issued (new) credential verifies today, signed by the new controller.
+    const after = await issueAge(newHolder(), '1999-09-09');
+    expect(await verifyIssuedCredential(after, { resolver: fresh })).toMatchObject({
+      verified: true,
+    });
+
+    // Root publication follows the registry's controller: a revocation still gets published.
+    const id = JSON.parse(Buffer.from(before.split('.')[1]!, 'base64url').toString()).vc
+      .credentialSubject.zk.credentialId as string;
+    await postJson(`/admin/credentials/${id}/revoke`, {}, admin);
+    await issuer.publishNow();
+    const snap = (await (await api('/revocation')).json()) as { revoked: string[] };
+    expect(snap.revoked).toContain(id);
+  });
+});
+
 // Destructive: runs last.
 describe('issuer: a deactivated DID (SECURITY-CASES I04)', () => {
   it('once the DID owner is set to 0x0, its credentials fail verification and its zk key is no longer found', async () => {
@@ -705,19 +751,27 @@ describe('issuer: a deactivated DID (SECURITY-CASES I04)', () => {
     const jwt = await issueAge(h);
     expect((await verifyCredential(jwt, resolver)).verified).toBe(true);
 
-    // The issuer's controller (from its KMS, with the KMS secret) deactivates the DID.
-    const [row] = (await issuer.dataSource.query(
+    // The issuer's current controller (from its KMS, with the KMS secret) deactivates the DID.
+    const doc = (
+      await plainResolver(issuer.deployment.contracts.didRegistry.address).resolve(issuer.did)
+    ).didDocument!;
+    const owner = doc
+      .verificationMethod!.find((m) => m.id.endsWith('#controller'))!
+      .blockchainAccountId!.split(':')[2]!
+      .toLowerCase();
+    const rows = (await issuer.dataSource.query(
       `SELECT kid FROM "key" WHERE type = 'Secp256k1'`,
     )) as { kid: string }[];
-    const key = await new PrivateKeyStore(issuer.dataSource, new SecretBox(kmsSecret)).getKey({
-      alias: row!.kid,
-    });
+    const store = new PrivateKeyStore(issuer.dataSource, new SecretBox(kmsSecret));
+    const keys = await Promise.all(rows.map((r) => store.getKey({ alias: r.kid })));
+    const key = keys.find((k) => computeAddress(`0x${k.privateKeyHex}`).toLowerCase() === owner)!;
     const { publicClient, walletClient } = createClients({
       rpcUrl: chain.rpcUrl,
       chainId: chain.chainId,
       account: { privateKey: `0x${key.privateKeyHex}` },
     });
-    const identity = walletClient.account!.address;
+    // the DID's own address (its ERC-1056 identity), from its public-key form
+    const identity = computeAddress(`0x${issuer.did.split(':')[3]!.slice(2)}`) as Address;
     await changeDidOwner({
       publicClient,
       walletClient,
