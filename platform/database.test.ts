@@ -18,7 +18,12 @@ import {
   type MigrationInterface,
   type QueryRunner,
 } from 'typeorm';
-import { insertIfAbsent, openDatabase, SQLITE_BUSY_TIMEOUT_MS } from './database.js';
+import {
+  insertIfAbsent,
+  openDatabase,
+  withTransaction,
+  SQLITE_BUSY_TIMEOUT_MS,
+} from './database.js';
 import { PlatformError } from './errors.js';
 import { startPostgres, type EmbeddedPostgres } from './postgres.js';
 
@@ -190,6 +195,29 @@ describe.each(engines)('openDatabase on %s', (_name, engine) => {
       nullifier: 'n',
       account: 'a',
     });
+  });
+
+  it('withTransaction: 20 overlapping transactions all commit, and one that fails rolls back alone', async () => {
+    const ds = track(await openDatabase({ ...(await engine.fresh()), ...service }));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        withTransaction(ds, async (tx) => {
+          await tx
+            .getRepository(NullifierUseEntity)
+            .insert({ scope: 's', nullifier: `n${i}`, account: 'a' });
+          await new Promise((r) => setTimeout(r, 2)); // hold the transaction open across an await
+          if (i === 7) throw new Error('boom');
+          return i;
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(19);
+    const rows = await ds.getRepository(NullifierUseEntity).find();
+    expect(rows.map((r) => r.nullifier).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `n${i}`)
+        .filter((n) => n !== 'n7')
+        .sort(),
+    );
   });
 
   it('insertIfAbsent: exactly one of 50 concurrent writers wins, on two connections (A10)', async () => {

@@ -247,3 +247,26 @@ function reason(error: unknown, secret: string | undefined): string {
   if (secret) text = text.split(secret).join('***');
   return text;
 }
+
+const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
+
+/**
+ * Runs `work` in a transaction. On SQLite the data source has ONE connection, so two overlapping
+ * `transaction()` calls would nest on it ("cannot start a transaction within a transaction") and a
+ * plain write racing an open transaction would join it: transactions (and writes a service routes
+ * through here) are queued one after another per data source. SQLite allows one writer at a
+ * time anyway; PostgreSQL runs them concurrently on its pool.
+ */
+export function withTransaction<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  if (dataSource.options.type !== 'better-sqlite3') return dataSource.transaction(work);
+  const previous = sqliteQueues.get(dataSource) ?? Promise.resolve();
+  const run = previous.then(() => dataSource.transaction(work));
+  sqliteQueues.set(
+    dataSource,
+    run.catch(() => undefined),
+  );
+  return run;
+}

@@ -5,7 +5,12 @@
  */
 export { PlatformError } from './errors.js';
 export { startPostgres, type StartPostgresParameters, type EmbeddedPostgres } from './postgres.js';
-export { openDatabase, insertIfAbsent, type OpenDatabaseParameters } from './database.js';
+export {
+  openDatabase,
+  insertIfAbsent,
+  withTransaction,
+  type OpenDatabaseParameters,
+} from './database.js';
 export {
   z,
   ErrorBody,

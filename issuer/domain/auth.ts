@@ -8,6 +8,7 @@
  * a missing or foreign `aud`, no `exp` or an expired/future token, an unknown or used nonce,
  * `iss` not a DID, a resolver error.
  */
+import { withTransaction } from '#platform';
 import { randomBytes } from 'node:crypto';
 import { verifyJWT, decodeJWT } from 'did-jwt';
 import type { Resolvable } from 'did-resolver';
@@ -30,14 +31,16 @@ export interface Challenge {
 export async function createChallenge(dataSource: DataSource, now: number): Promise<Challenge> {
   const nonce = randomBytes(16).toString('base64url');
   const expiresAt = now + CHALLENGE_TTL_SECONDS;
-  const repo = dataSource.getRepository(ChallengeEntity);
-  await repo.insert({ nonce, expiresAt, usedAt: null });
-  // Housekeeping: expired challenges are useless; drop them so the table stays small.
-  await repo
-    .createQueryBuilder()
-    .delete()
-    .where('expires_at < :t', { t: now - CHALLENGE_TTL_SECONDS })
-    .execute();
+  await withTransaction(dataSource, async (tx) => {
+    const repo = tx.getRepository(ChallengeEntity);
+    await repo.insert({ nonce, expiresAt, usedAt: null });
+    // Housekeeping: expired challenges are useless; drop them so the table stays small.
+    await repo
+      .createQueryBuilder()
+      .delete()
+      .where('expires_at < :t', { t: now - CHALLENGE_TTL_SECONDS })
+      .execute();
+  });
   return { nonce, expiresAt };
 }
 
@@ -103,13 +106,15 @@ export async function authenticateHolder(
   if (role !== undefined && typeof role !== 'string') return fail('role must be a string');
 
   // Consume the challenge: exactly one UPDATE can move used_at from NULL.
-  const res = await deps.dataSource
-    .getRepository(ChallengeEntity)
-    .createQueryBuilder()
-    .update()
-    .set({ usedAt: now })
-    .where('nonce = :nonce AND used_at IS NULL AND expires_at >= :now', { nonce, now })
-    .execute();
+  const res = await withTransaction(deps.dataSource, (tx) =>
+    tx
+      .getRepository(ChallengeEntity)
+      .createQueryBuilder()
+      .update()
+      .set({ usedAt: now })
+      .where('nonce = :nonce AND used_at IS NULL AND expires_at >= :now', { nonce, now })
+      .execute(),
+  );
   if (res.affected !== 1) return fail('the challenge is unknown, expired or already used');
   return { did: issuer, credentialType, holderCommitment, ...(role === undefined ? {} : { role }) };
 }

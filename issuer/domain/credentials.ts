@@ -7,6 +7,7 @@
  * Data minimisation: the issuer keeps only the credential's id, type, holder DID, validity,
  * status and signing key (what revocation and re-issuance need), never attribute values.
  */
+import { withTransaction } from '#platform';
 import {
   type AttributeValues,
   type Claim,
@@ -99,7 +100,7 @@ export async function issueCredential(
   const attributes = encodeAttributes(schema, req.attributes, utcDateOf(now));
   const expiresAt = now + validity;
 
-  return ctx.dataSource.transaction(async (tx) => {
+  return withTransaction(ctx.dataSource, async (tx) => {
     const credentialId = await nextCredentialId(tx);
     const claim: Claim = validateClaim({
       schema: schema.id,

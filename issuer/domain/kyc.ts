@@ -4,6 +4,7 @@
  * kept ENCRYPTED (KMS SecretBox) and only until the holder collects its AgeCredential or the
  * offer expires — the one documented exception to "no attribute values at rest" (docs/issuer.md).
  */
+import { withTransaction } from '#platform';
 import { AGE_SCHEMA, encodeAttributes, utcDateOf, type AttributeValues } from '#zk';
 import type { DataSource } from 'typeorm';
 import { IssuerError } from '../errors.js';
@@ -23,7 +24,7 @@ export async function submitKyc(
   encodeAttributes(AGE_SCHEMA, params.attributes, utcDateOf(params.now));
   const expiresAt = params.now + KYC_OFFER_TTL_SECONDS;
   const encryptedAttributes = await cipher.encrypt(JSON.stringify(params.attributes));
-  await ds.transaction(async (tx) => {
+  await withTransaction(ds, async (tx) => {
     const repo = tx.getRepository(PendingKycEntity);
     await repo.delete({ holderDid: params.holderDid });
     await repo.insert({ holderDid: params.holderDid, encryptedAttributes, expiresAt });
@@ -47,7 +48,9 @@ export async function pendingKyc(
 
 /** Forgets the holder's data once its credential is issued; and every expired offer. */
 export async function forgetKyc(ds: DataSource, holderDid: string, now: number): Promise<void> {
-  const repo = ds.getRepository(PendingKycEntity);
-  await repo.delete({ holderDid });
-  await repo.createQueryBuilder().delete().where('expires_at < :now', { now }).execute();
+  await withTransaction(ds, async (tx) => {
+    const repo = tx.getRepository(PendingKycEntity);
+    await repo.delete({ holderDid });
+    await repo.createQueryBuilder().delete().where('expires_at < :now', { now }).execute();
+  });
 }

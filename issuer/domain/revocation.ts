@@ -13,6 +13,7 @@
  * Wallets download the snapshot of the newest CONFIRMED root and build their non-membership
  * path locally, so the issuer never learns which credential a holder is about to prove.
  */
+import { withTransaction } from '#platform';
 import { EMPTY_REVOCATION_ROOT, RevocationTree, type SerializedRevocationTree } from '#zk';
 import type { DataSource, EntityManager } from 'typeorm';
 import { IssuerError } from '../errors.js';
@@ -68,7 +69,7 @@ export async function revokeCredential(
   if (!Number.isSafeInteger(params.credentialId) || params.credentialId < 0) {
     throw new IssuerError('bad_input', 'credentialId must be a non-negative integer');
   }
-  return ds.transaction(async (tx) => {
+  return withTransaction(ds, async (tx) => {
     const creds = tx.getRepository(CredentialEntity);
     const cred = await creds.findOne({ where: { id: params.credentialId } });
     if (!cred) throw new IssuerError('not_found', 'no credential has this id');
@@ -120,7 +121,9 @@ export async function ensureInitialRoot(
   keyHash: bigint,
   now: number,
 ): Promise<void> {
-  await recordRoot(ds, keyHash, await revocationTree(ds, keyHash), now);
+  await withTransaction(ds, async (tx) =>
+    recordRoot(tx, keyHash, await revocationTree(tx, keyHash), now),
+  );
 }
 
 export type PublishState =
@@ -152,14 +155,14 @@ export async function publishStep(
   // Whatever the chain has is confirmed, and every older row with it.
   const current =
     onChain === undefined ? undefined : rows.find((r) => r.root === onChain.toString());
-  if (current) await confirmUpTo(repo, rows, current, now);
+  if (current) await confirmUpTo(ds, rows, current, now);
   if (current && current.root === newest.root) return { state: 'confirmed', root: newest.root };
 
   if (newest.status === 'sent' && newest.txHash) {
     const st = await publisher.status(newest.txHash);
     if (st === 'pending') return { state: 'waiting', root: newest.root, txHash: newest.txHash };
     if (st === 'success') {
-      await confirmUpTo(repo, rows, newest, now);
+      await confirmUpTo(ds, rows, newest, now);
       return { state: 'confirmed', root: newest.root };
     }
     // reverted or dropped: fall through and send again
@@ -177,21 +180,29 @@ export async function publishStep(
       },
     );
   }
-  await repo.update({ root: newest.root }, { status: 'sent', txHash, updatedAt: now });
+  await withTransaction(ds, (tx) =>
+    tx
+      .getRepository(RootPublicationEntity)
+      .update({ root: newest.root }, { status: 'sent', txHash, updatedAt: now }),
+  );
   return { state: 'sent', root: newest.root, txHash };
 }
 
 async function confirmUpTo(
-  repo: ReturnType<DataSource['getRepository']>,
+  ds: DataSource,
   rows: RootPublicationRow[],
   upTo: RootPublicationRow,
   now: number,
 ): Promise<void> {
-  for (const r of rows) {
-    if (r.revokedCount <= upTo.revokedCount && r.status !== 'confirmed') {
-      await repo.update({ root: r.root }, { status: 'confirmed', updatedAt: now });
+  await withTransaction(ds, async (tx) => {
+    for (const r of rows) {
+      if (r.revokedCount <= upTo.revokedCount && r.status !== 'confirmed') {
+        await tx
+          .getRepository(RootPublicationEntity)
+          .update({ root: r.root }, { status: 'confirmed', updatedAt: now });
+      }
     }
-  }
+  });
 }
 
 /** The snapshot wallets download: the tree of the newest confirmed (published) root. */

@@ -4,7 +4,7 @@
  * A crash between two batches resumes after the last committed block; a batch read twice (an
  * overlapping range, a retry) inserts nothing new — an event is never counted twice.
  */
-import { insertIfAbsent } from '#platform';
+import { insertIfAbsent, withTransaction } from '#platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { IssuerError } from '../errors.js';
 import { CheckpointEntity, TradeEventEntity } from '../store/schema.js';
@@ -44,7 +44,7 @@ export async function appendTradeEvents(
   ds: DataSource,
   params: { checkpoint: { name: string; position: bigint }; events: readonly ReputationEvent[] },
 ): Promise<{ added: number }> {
-  return ds.transaction(async (tx) => {
+  return withTransaction(ds, async (tx) => {
     const cps = tx.getRepository(CheckpointEntity);
     const current = await cps.findOne({ where: { name: params.checkpoint.name } });
     if (current && BigInt(current.position) >= params.checkpoint.position) {
@@ -64,7 +64,7 @@ export async function addTradeEvents(
   ds: DataSource,
   events: readonly ReputationEvent[],
 ): Promise<{ added: number }> {
-  return insertEvents(ds, events);
+  return withTransaction(ds, (tx) => insertEvents(tx, events));
 }
 
 /** Inserts each event unless its id is stored already; counts the new ones. */
