@@ -181,6 +181,7 @@ describe('public module exports', () => {
       'resolveAnvilBinary',
       'rpcChainId',
       'sendValue',
+      'setIssuerController',
       'setIssuerSchema',
       'setIssuerStatus',
       'startAnvil',
@@ -213,6 +214,7 @@ describe('public module exports', () => {
       'requireApiKey',
       'startPostgres',
       'toErrorResponse',
+      'withTransaction',
       'z',
     ]);
   });
