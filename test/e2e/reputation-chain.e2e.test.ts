@@ -29,7 +29,14 @@ import {
 import { kycPassCheck } from '../../issuer/chain.js';
 import { computeReputation, reputationAttributes } from '../../issuer/domain/reputation.js';
 import { eventsOfAccount, reputationOf } from '../../issuer/domain/trade-log.js';
-import { syncMarketplace } from '../../issuer/reputation-sync.js';
+import { chainReputationSource, syncMarketplace } from '../../issuer/reputation-sync.js';
+import { createIssuerAgent } from '../../issuer/agent.js';
+import { issueCredential } from '../../issuer/domain/credentials.js';
+import { loadOrCreateIdentity } from '../../issuer/domain/identity.js';
+import { loadOrCreateZkKey } from '../../issuer/domain/zk-key.js';
+import { REPUTATION_SCHEMA, encodeAttributes } from '#zk';
+import { SecretBox } from '@veramo/kms-local';
+import { decodeJWT } from 'did-jwt';
 import { ISSUER_ENTITIES, ISSUER_MIGRATIONS } from '../../issuer/store/schema.js';
 
 /** Dev accounts: 3 seller, 4 a verified (KYC pass) buyer, 5, 6, 8 puppets without a pass. */
@@ -145,6 +152,57 @@ describe('reputation from a real marketplace', () => {
       }),
     );
     expect(after).toEqual(direct);
+  });
+
+  it('the reputation source feeds a MarketplaceReputationCredential the zk core accepts', async () => {
+    await trade(VERIFIED, parseEther('0.5'), 5);
+    const at = await now();
+    const source = chainReputationSource({
+      dataSource: ds,
+      publicClient: env.publicClient,
+      marketplace: market,
+      hasKycPass: kycPassCheck({ publicClient: env.publicClient, gate: env.gate }, kycPolicy),
+      now: () => at,
+    });
+    const attributes = await source.attributesOf(seller(), 'seller');
+    expect(attributes.role).toBe('seller');
+    expect(attributes.trades).toBeGreaterThanOrEqual(1);
+    const secret = '44'.repeat(32);
+    const agent = createIssuerAgent({
+      dataSource: ds,
+      kmsSecretKey: secret,
+      network: {
+        name: `0x${env.chain.chainId.toString(16)}`,
+        chainId: env.chain.chainId,
+        rpcUrl: env.chain.rpcUrl,
+        registry: env.deployment.contracts.didRegistry.address,
+      },
+    });
+    const issued = await issueCredential(
+      {
+        agent,
+        dataSource: ds,
+        identity: await loadOrCreateIdentity(agent),
+        zkKey: await loadOrCreateZkKey(ds, new SecretBox(secret)),
+        baseUrl: 'http://127.0.0.1:8081',
+        now: () => at,
+      },
+      {
+        type: 'MarketplaceReputationCredential',
+        holderDid: `did:ethr:0x7a69:${seller()}`,
+        holderCommitment: '12345',
+        attributes,
+      },
+    );
+    const { payload } = decodeJWT(issued.jwt);
+    const subject = (payload.vc as { credentialSubject: Record<string, unknown> })
+      .credentialSubject;
+    expect(subject).toMatchObject(attributes);
+    expect(payload.sub).toBe(`did:ethr:0x7a69:${seller()}`);
+    const zk = subject.zk as { attributes: string[] };
+    expect(zk.attributes.slice(0, 5)).toEqual(
+      encodeAttributes(REPUTATION_SCHEMA, attributes, 99991231).slice(0, 5).map(String),
+    );
   });
 
   it('a restart re-reads nothing twice and picks up only new events', async () => {
