@@ -25,7 +25,7 @@ import {
 import { decodeJWT } from 'did-jwt';
 import { verifyCredential } from 'did-jwt-vc';
 import type { Resolvable } from 'did-resolver';
-import type { ZkClaimJson } from './domain/credentials.js';
+import { zkPartsOf, type ZkClaimJson } from './domain/credentials.js';
 import { resolveIssuerZkKeys } from './domain/identity.js';
 
 export type CredentialCheck =
@@ -133,21 +133,9 @@ export async function verifyIssuedCredential(
   ) {
     return bad('the zk claim is missing or malformed');
   }
-  const claim: Claim = {
-    schema: BigInt(zk.schema),
-    holderCommitment: BigInt(zk.holderCommitment),
-    credentialId: BigInt(zk.credentialId),
-    issuedAt: BigInt(zk.issuedAt),
-    expiresAt: BigInt(zk.expiresAt),
-    attributes: zk.attributes.map((a) => BigInt(a)),
-  };
+  const { claim, issuerPublicKey: pub, signature } = zkPartsOf(zk);
   if (claim.schema !== schema.id) return bad('the zk claim is of another schema');
   if (claim.expiresAt !== BigInt(p.exp!)) return bad('the zk claim expires at another time'); // J05
-  const pub: Point = [BigInt(zk.issuerPublicKey[0]), BigInt(zk.issuerPublicKey[1])];
-  const signature = {
-    R8: [BigInt(zk.signature.R8[0]), BigInt(zk.signature.R8[1])] as Point,
-    S: BigInt(zk.signature.S),
-  };
   let sigOk = false;
   try {
     sigOk = verifySignature(claimHash(claim), signature, pub);

@@ -10,7 +10,12 @@ import { decodeJWT } from 'did-jwt';
 import { databaseEngines } from '../../test/helpers/databases.js';
 import { createIssuerAgent } from '../agent.js';
 import { ISSUER_ENTITIES, ISSUER_MIGRATIONS } from '../store/schema.js';
-import { issueCredential, type IssuanceContext, type ZkClaimJson } from './credentials.js';
+import {
+  issueCredential,
+  zkPartsOf,
+  type IssuanceContext,
+  type ZkClaimJson,
+} from './credentials.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { loadOrCreateZkKey } from './zk-key.js';
 
@@ -60,18 +65,7 @@ describe.each(engines.list)('issuance on %s', (engine) => {
     expect(payload.exp).toBe(issued.expiresAt);
     const zk = (payload.vc as { credentialSubject: { zk: ZkClaimJson } }).credentialSubject.zk;
     expect(zk.expiresAt).toBe(String(issued.expiresAt));
-    const claim = {
-      schema: BigInt(zk.schema),
-      holderCommitment: BigInt(zk.holderCommitment),
-      credentialId: BigInt(zk.credentialId),
-      issuedAt: BigInt(zk.issuedAt),
-      expiresAt: BigInt(zk.expiresAt),
-      attributes: zk.attributes.map((a) => BigInt(a)),
-    };
-    const sig = {
-      R8: [BigInt(zk.signature.R8[0]), BigInt(zk.signature.R8[1])] as const,
-      S: BigInt(zk.signature.S),
-    };
+    const { claim, signature: sig } = zkPartsOf(zk);
     expect(verifySignature(claimHash(claim), sig, ctx.zkKey.publicKey)).toBe(true);
     const stored = JSON.stringify(await ctx.dataSource.query('SELECT * FROM issuer_credential'));
     expect(stored).not.toMatch(/2008-12-01|20081201|"276"|country/);

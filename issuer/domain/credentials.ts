@@ -76,6 +76,29 @@ export interface ZkClaimJson {
   signature: { R8: [string, string]; S: string };
 }
 
+/** The zk claim, issuer key and signature of a credential subject's `zk` block (fields checked by the caller). */
+export function zkPartsOf(zk: ZkClaimJson): {
+  claim: Claim;
+  issuerPublicKey: readonly [bigint, bigint];
+  signature: { R8: readonly [bigint, bigint]; S: bigint };
+} {
+  return {
+    claim: {
+      schema: BigInt(zk.schema),
+      holderCommitment: BigInt(zk.holderCommitment),
+      credentialId: BigInt(zk.credentialId),
+      issuedAt: BigInt(zk.issuedAt),
+      expiresAt: BigInt(zk.expiresAt),
+      attributes: zk.attributes.map((a) => BigInt(a)),
+    },
+    issuerPublicKey: [BigInt(zk.issuerPublicKey[0]), BigInt(zk.issuerPublicKey[1])],
+    signature: {
+      R8: [BigInt(zk.signature.R8[0]), BigInt(zk.signature.R8[1])],
+      S: BigInt(zk.signature.S),
+    },
+  };
+}
+
 /** Issues one credential; throws IssuerError before signing anything on bad input. */
 export async function issueCredential(
   ctx: IssuanceContext,
