@@ -91,6 +91,8 @@ export const ERROR_CODES = {
   // ---- state conflicts (404/409) ----
   policy_unknown: { status: 404, description: 'No policy has this id.' },
   policy_disabled: { status: 409, description: 'The policy is disabled.' },
+  request_completed: { status: 409, description: 'The proof request has already been answered.' },
+  request_expired: { status: 410, description: 'The proof request has expired.' },
   nullifier_reused: {
     status: 409,
     description: 'This credential is already bound to another account for this scope.',

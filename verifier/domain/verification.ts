@@ -1,0 +1,225 @@
+/**
+ * Verifying a holder's submission for a proof request (docs/protocol.md §4, the right-hand
+ * column). The verifier recomputes every expectation itself — the scope from its own id and the
+ * policy id, the signal hash from the request's challenge, the consent receipt hash and the
+ * account, the query hash from the policy — and never takes one from the prover. Then:
+ *
+ *   normalise the input (any shape gets a verdict) → `checkPublicSignals` → pass not dead on
+ *   arrival → the pool's strict Groth16 verification → in ONE transaction: bind the nullifier to
+ *   the account, complete the request, write the verification record.
+ *
+ * A request is completed once. Any verdict — verified or failed — completes it (its challenge is
+ * single use); the completion is a conditional UPDATE (`status = 'pending' AND expires_at > now`),
+ * so of concurrent submissions for one request exactly one completes it and the others roll back
+ * (their nullifier bindings with them). A submission for a completed or expired request is
+ * refused with `request_completed` / `request_expired` before any work is done.
+ * `busy`/`worker_failed` from the pool propagate and leave the request pending (retry).
+ *
+ * Verdicts carry coarse codes only (those of `checkPublicSignals`, `verify`, `pass_already_expired`
+ * and `nullifier_reused`) and messages without personal data.
+ */
+import { withTransaction } from '#platform';
+import {
+  checkPublicSignals,
+  decodeProofTime,
+  isVerifyFailure,
+  normalizeVerifyItem,
+  parsePublicSignals,
+  requestSignalHash,
+  verifierScope,
+  type ErrorCode,
+  type VerifyResult,
+} from '#zk';
+import type { Address, Hex } from 'viem';
+import type { DataSource, EntityManager } from 'typeorm';
+import { VerifierError } from '../errors.js';
+import {
+  ProofRequestEntity,
+  VerificationRecordEntity,
+  type ProofRequestRow,
+  type VerificationOutcome,
+} from '../store/schema.js';
+import { bindNullifier, normalizeAccount } from './nullifiers.js';
+import type { CompiledPolicy } from './policies.js';
+
+/** What a policy allows for a revocation root, handed to `rootAccepted`. */
+export interface RootTerms {
+  /** A superseded root is accepted for this many seconds; 0 = current only. */
+  maxRootAgeSeconds: number;
+  /** The verifier's clock, unix seconds. */
+  now: number;
+}
+
+export interface VerificationDeps {
+  dataSource: DataSource;
+  /** A verifier pool (`createVerifierPool` from `#zk`) or anything with its `verify`. */
+  pool: { verify(proof: unknown, publicSignals: unknown): Promise<VerifyResult> };
+  /** This verifier's id (its DID): the scope is `verifierScope(verifierId, policy.id)`. */
+  verifierId: string;
+  /** Unix seconds. */
+  clock: () => number;
+  /** Whether `root` is a root the issuer published, recent enough for the policy. */
+  rootAccepted: (issuerKeyHash: bigint, root: bigint, terms: RootTerms) => boolean;
+}
+
+export interface Submission {
+  request: ProofRequestRow;
+  policy: CompiledPolicy;
+  proof: unknown;
+  publicSignals: unknown;
+  /** The 0x account the result is for (bound into the signal hash). */
+  account: string;
+  /** keccak256 of the holder's consent receipt, 0x + 64 hex digits (bound into the signal hash). */
+  consentReceiptHash: string;
+}
+
+export type VerificationResult =
+  | { verified: true; nullifier: string; account: string; passExpiresAt: number }
+  | { verified: false; code: ErrorCode; message: string };
+
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+
+/** Refusals of a request that is not pending (nothing is recorded for them). */
+const completedError = () =>
+  new VerifierError('request_completed', 'the proof request has already been answered');
+const expiredError = () => new VerifierError('request_expired', 'the proof request has expired');
+
+/** Verifies a submission and completes its request (see the module comment). */
+export async function verifySubmission(
+  deps: VerificationDeps,
+  submission: Submission,
+): Promise<VerificationResult> {
+  const { request, policy } = submission;
+  const account = normalizeAccount(submission.account);
+  if (
+    typeof submission.consentReceiptHash !== 'string' ||
+    !BYTES32.test(submission.consentReceiptHash)
+  ) {
+    throw new VerifierError('bad_input', 'consentReceiptHash must be 32 bytes of hex');
+  }
+  const consentReceiptHash = submission.consentReceiptHash.toLowerCase();
+  if (request.policyId !== policy.id) {
+    throw new VerifierError('bad_input', 'the proof request is for another policy');
+  }
+  const now = deps.clock();
+  if (request.status !== 'pending') throw completedError();
+  if (now >= request.expiresAt) throw expiredError();
+
+  const record = { request, policy, account, consentReceiptHash, now };
+  const refuse = (code: ErrorCode, message: string, nullifier: string | null = null) =>
+    completeFailed(deps.dataSource, { ...record, code, message, nullifier });
+
+  const item = normalizeVerifyItem(submission.proof, submission.publicSignals);
+  if (isVerifyFailure(item)) return refuse(item.code, item.message);
+  const signals = parsePublicSignals(item.publicSignals);
+
+  const check = checkPublicSignals(signals, {
+    scope: verifierScope(deps.verifierId, policy.id),
+    queryHash: policy.queryHash,
+    signalHash: requestSignalHash(
+      request.challenge as Hex,
+      consentReceiptHash as Hex,
+      account as Address,
+    ),
+    trustedIssuers: new Set(policy.trustedIssuers.map((k) => BigInt(k))),
+    rootAccepted: (issuerKeyHash, root) =>
+      deps.rootAccepted(issuerKeyHash, root, {
+        maxRootAgeSeconds: policy.maxRootAgeSeconds,
+        now,
+      }),
+    now: BigInt(now),
+    maxProofAge: BigInt(policy.maxProofAgeSeconds),
+  });
+  if (!check.ok) return refuse(check.code, check.message);
+
+  // As ZkGate: the pass runs from min(proof time, now); one that would be dead on arrival is refused.
+  const proofTime = Number(decodeProofTime(signals.time).unix);
+  const passExpiresAt = Math.min(proofTime, now) + policy.passLifetimeSeconds;
+  if (passExpiresAt <= now) {
+    return refuse('pass_already_expired', 'the pass would expire before it is granted');
+  }
+
+  const verdict = await deps.pool.verify(item.proof, item.publicSignals);
+  if (!verdict.verified) return refuse(verdict.code, verdict.message);
+
+  const nullifier = signals.nullifier.toString();
+  return withTransaction(deps.dataSource, async (tx): Promise<VerificationResult> => {
+    try {
+      await bindNullifier(tx, {
+        scope: signals.scope,
+        nullifier,
+        account,
+        now,
+      });
+    } catch (e) {
+      if (!(e instanceof VerifierError) || e.code !== 'nullifier_reused') throw e;
+      await complete(tx, {
+        ...record,
+        outcome: 'failed',
+        code: e.code,
+        nullifier,
+        passExpiresAt: null,
+      });
+      return { verified: false, code: e.code, message: e.message };
+    }
+    await complete(tx, { ...record, outcome: 'verified', code: null, nullifier, passExpiresAt });
+    return { verified: true, nullifier, account, passExpiresAt };
+  });
+}
+
+interface Completion {
+  request: ProofRequestRow;
+  policy: CompiledPolicy;
+  account: string;
+  consentReceiptHash: string;
+  now: number;
+  outcome: VerificationOutcome;
+  code: ErrorCode | null;
+  nullifier: string | null;
+  passExpiresAt: number | null;
+}
+
+/**
+ * Completes the request (only if still pending and unexpired: one winner) and writes its record.
+ * Throws `request_completed` / `request_expired` when that happened meanwhile (the caller's
+ * transaction rolls back).
+ */
+async function complete(tx: EntityManager, c: Completion): Promise<void> {
+  const res = await tx
+    .getRepository(ProofRequestEntity)
+    .createQueryBuilder()
+    .update()
+    .set({ status: c.outcome, account: c.account })
+    .where('id = :id AND status = :pending AND expires_at > :now', {
+      id: c.request.id,
+      pending: 'pending',
+      now: c.now,
+    })
+    .execute();
+  if (res.affected !== 1) {
+    const current = await tx
+      .getRepository(ProofRequestEntity)
+      .findOne({ where: { id: c.request.id } });
+    if (current && current.status === 'pending') throw expiredError();
+    throw completedError();
+  }
+  await tx.getRepository(VerificationRecordEntity).insert({
+    requestId: c.request.id,
+    policyId: c.policy.id,
+    outcome: c.outcome,
+    reasonCode: c.code,
+    nullifier: c.nullifier,
+    account: c.account,
+    consentReceiptHash: c.consentReceiptHash,
+    passExpiresAt: c.passExpiresAt,
+    createdAt: c.now,
+  });
+}
+
+async function completeFailed(
+  ds: DataSource,
+  c: Omit<Completion, 'outcome' | 'passExpiresAt' | 'code'> & { code: ErrorCode; message: string },
+): Promise<VerificationResult> {
+  await withTransaction(ds, (tx) => complete(tx, { ...c, outcome: 'failed', passExpiresAt: null }));
+  return { verified: false, code: c.code, message: c.message };
+}

@@ -1,0 +1,242 @@
+/**
+ * The verifier's tables, on one TypeORM connection (SQLite or PostgreSQL). Data minimisation:
+ * nothing here holds personal data or an attribute value. A policy is its public definition; a
+ * proof request is its id, policy, single-use challenge, expiry, status and (once completed) the
+ * account it was for; a nullifier binding is a per-scope pseudonym and the one account it
+ * belongs to; a verification record is an outcome, a reason code, the nullifier and the hash of
+ * the holder's consent receipt.
+ *
+ * Times are unix seconds in BIGINT columns; TypeORM returns them as strings on PostgreSQL, so
+ * the columns convert with `Number()` (all values are < 2^53). Field elements (query hashes,
+ * scopes, nullifiers) are decimal strings; accounts are checksummed 0x addresses.
+ */
+import {
+  EntitySchema,
+  Table,
+  TableIndex,
+  type MigrationInterface,
+  type QueryRunner,
+} from 'typeorm';
+
+export type PolicyStatus = 'active' | 'disabled';
+export type RequestStatus = 'pending' | 'verified' | 'failed';
+export type VerificationOutcome = 'verified' | 'failed';
+
+/** A policy: its validated readable definition (JSON) and the query hash compiled from it. */
+export interface PolicyRow {
+  id: string;
+  marketplaceId: string;
+  schema: string;
+  queryHash: string;
+  /** The `PolicyInput` as JSON (predicates, trusted issuers, terms, purpose, legal basis). */
+  definition: string;
+  status: PolicyStatus;
+  createdAt: number;
+}
+
+/** A proof request: single use, completed once (verified or failed). */
+export interface ProofRequestRow {
+  id: string;
+  policyId: string;
+  /** 32 random bytes, 0x-hex: what the signal hash binds the proof to. */
+  challenge: string;
+  /** Valid while now < expiresAt. */
+  expiresAt: number;
+  status: RequestStatus;
+  /** The account the request was completed for (null while pending). */
+  account: string | null;
+  createdAt: number;
+}
+
+/** One holder per scope: the nullifier (a per-scope pseudonym) and the account it is bound to. */
+export interface NullifierBindingRow {
+  scope: string;
+  nullifier: string;
+  account: string;
+  createdAt: number;
+}
+
+/** The outcome of a proof request (one per request; no personal data). */
+export interface VerificationRecordRow {
+  requestId: string;
+  policyId: string;
+  outcome: VerificationOutcome;
+  /** The error code of a failure (null when verified). */
+  reasonCode: string | null;
+  /** The verified nullifier (null when the proof was not verified). */
+  nullifier: string | null;
+  account: string;
+  consentReceiptHash: string;
+  /** When a verified pass ends (null on failure). */
+  passExpiresAt: number | null;
+  createdAt: number;
+}
+
+const bigint = { type: 'bigint' as const, transformer: { to: (v: unknown) => v, from: Number } };
+const nullableBigint = {
+  type: 'bigint' as const,
+  nullable: true,
+  transformer: {
+    to: (v: unknown) => v,
+    from: (v: unknown) => (v === null || v === undefined ? null : Number(v)),
+  },
+};
+
+export const PolicyEntity = new EntitySchema<PolicyRow>({
+  name: 'VerifierPolicy',
+  tableName: 'verifier_policy',
+  columns: {
+    id: { type: 'varchar', length: 64, primary: true },
+    marketplaceId: { name: 'marketplace_id', type: 'varchar', length: 64 },
+    schema: { type: 'varchar', length: 64 },
+    queryHash: { name: 'query_hash', type: 'varchar', length: 80 },
+    definition: { type: 'text' },
+    status: { type: 'varchar', length: 16 },
+    createdAt: { name: 'created_at', ...bigint },
+  },
+});
+
+export const ProofRequestEntity = new EntitySchema<ProofRequestRow>({
+  name: 'VerifierProofRequest',
+  tableName: 'verifier_proof_request',
+  columns: {
+    id: { type: 'varchar', length: 64, primary: true },
+    policyId: { name: 'policy_id', type: 'varchar', length: 64 },
+    challenge: { type: 'varchar', length: 66 },
+    expiresAt: { name: 'expires_at', ...bigint },
+    status: { type: 'varchar', length: 16 },
+    account: { type: 'varchar', length: 42, nullable: true },
+    createdAt: { name: 'created_at', ...bigint },
+  },
+});
+
+export const NullifierBindingEntity = new EntitySchema<NullifierBindingRow>({
+  name: 'VerifierNullifierBinding',
+  tableName: 'verifier_nullifier_binding',
+  columns: {
+    scope: { type: 'varchar', length: 80, primary: true },
+    nullifier: { type: 'varchar', length: 80, primary: true },
+    account: { type: 'varchar', length: 42 },
+    createdAt: { name: 'created_at', ...bigint },
+  },
+});
+
+export const VerificationRecordEntity = new EntitySchema<VerificationRecordRow>({
+  name: 'VerifierVerificationRecord',
+  tableName: 'verifier_verification_record',
+  columns: {
+    requestId: { name: 'request_id', type: 'varchar', length: 64, primary: true },
+    policyId: { name: 'policy_id', type: 'varchar', length: 64 },
+    outcome: { type: 'varchar', length: 16 },
+    reasonCode: { name: 'reason_code', type: 'varchar', length: 40, nullable: true },
+    nullifier: { type: 'varchar', length: 80, nullable: true },
+    account: { type: 'varchar', length: 42 },
+    consentReceiptHash: { name: 'consent_receipt_hash', type: 'varchar', length: 66 },
+    passExpiresAt: { name: 'pass_expires_at', ...nullableBigint },
+    createdAt: { name: 'created_at', ...bigint },
+  },
+});
+
+export const VERIFIER_ENTITIES = [
+  PolicyEntity,
+  ProofRequestEntity,
+  NullifierBindingEntity,
+  VerificationRecordEntity,
+];
+
+/** Creates the verifier's tables (portable DDL through TypeORM's schema builder). */
+export class CreateVerifierTables1764633600000 implements MigrationInterface {
+  name = 'CreateVerifierTables1764633600000';
+
+  async up(q: QueryRunner): Promise<void> {
+    const text = (name: string, length = 80) => ({ name, type: 'varchar', length: String(length) });
+    const big = (name: string, isNullable = false) => ({ name, type: 'bigint', isNullable });
+    await q.createTable(
+      new Table({
+        name: 'verifier_policy',
+        columns: [
+          { ...text('id', 64), isPrimary: true },
+          text('marketplace_id', 64),
+          text('schema', 64),
+          text('query_hash'),
+          { name: 'definition', type: 'text' },
+          text('status', 16),
+          big('created_at'),
+        ],
+      }),
+      true,
+    );
+    await q.createIndex(
+      'verifier_policy',
+      new TableIndex({ name: 'verifier_policy_marketplace', columnNames: ['marketplace_id'] }),
+    );
+    await q.createTable(
+      new Table({
+        name: 'verifier_proof_request',
+        columns: [
+          { ...text('id', 64), isPrimary: true },
+          text('policy_id', 64),
+          text('challenge', 66),
+          big('expires_at'),
+          text('status', 16),
+          { ...text('account', 42), isNullable: true },
+          big('created_at'),
+        ],
+      }),
+      true,
+    );
+    await q.createIndex(
+      'verifier_proof_request',
+      new TableIndex({ name: 'verifier_proof_request_expiry', columnNames: ['expires_at'] }),
+    );
+    await q.createTable(
+      new Table({
+        name: 'verifier_nullifier_binding',
+        columns: [
+          { ...text('scope'), isPrimary: true },
+          { ...text('nullifier'), isPrimary: true },
+          text('account', 42),
+          big('created_at'),
+        ],
+      }),
+      true,
+    );
+    await q.createTable(
+      new Table({
+        name: 'verifier_verification_record',
+        columns: [
+          { ...text('request_id', 64), isPrimary: true },
+          text('policy_id', 64),
+          text('outcome', 16),
+          { ...text('reason_code', 40), isNullable: true },
+          { ...text('nullifier'), isNullable: true },
+          text('account', 42),
+          text('consent_receipt_hash', 66),
+          big('pass_expires_at', true),
+          big('created_at'),
+        ],
+      }),
+      true,
+    );
+    await q.createIndex(
+      'verifier_verification_record',
+      new TableIndex({
+        name: 'verifier_verification_record_policy',
+        columnNames: ['policy_id', 'created_at'],
+      }),
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const t of [
+      'verifier_verification_record',
+      'verifier_nullifier_binding',
+      'verifier_proof_request',
+      'verifier_policy',
+    ]) {
+      await q.dropTable(t, true);
+    }
+  }
+}
+
+export const VERIFIER_MIGRATIONS = [CreateVerifierTables1764633600000];
