@@ -9,7 +9,7 @@ import { SecretBox } from '@veramo/kms-local';
 import { decodeJWT } from 'did-jwt';
 import { databaseEngines } from '../../test/helpers/databases.js';
 import { createIssuerAgent } from '../agent.js';
-import { ISSUER_ENTITIES, ISSUER_MIGRATIONS } from '../store/schema.js';
+import { CredentialEntity, ISSUER_ENTITIES, ISSUER_MIGRATIONS } from '../store/schema.js';
 import {
   issueCredential,
   zkPartsOf,
@@ -67,6 +67,11 @@ describe.each(engines.list)('issuance on %s', (engine) => {
     expect(zk.expiresAt).toBe(String(issued.expiresAt));
     const { claim, signature: sig } = zkPartsOf(zk);
     expect(verifySignature(claimHash(claim), sig, ctx.zkKey.publicKey)).toBe(true);
+    const row = await ctx.dataSource
+      .getRepository(CredentialEntity)
+      .findOneByOrFail({ id: issued.credentialId });
+    // BIGINTs come back as numbers on both engines, and a NULL stays null (not 0).
+    expect(row).toMatchObject({ issuedAt: NOW, expiresAt: issued.expiresAt, revokedAt: null });
     const stored = JSON.stringify(await ctx.dataSource.query('SELECT * FROM issuer_credential'));
     expect(stored).not.toMatch(/2008-12-01|20081201|"276"|country/);
   });

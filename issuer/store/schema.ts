@@ -7,6 +7,7 @@
  * Times are unix seconds in BIGINT columns; TypeORM returns them as strings on PostgreSQL, so
  * the store converts with `Number()` (all values are < 2^53).
  */
+import { bigintColumn, ddl, nullableBigintColumn } from '#platform';
 import {
   EntitySchema,
   Table,
@@ -91,8 +92,6 @@ export interface RootPublicationRow {
   updatedAt: number;
 }
 
-const bigint = { type: 'bigint' as const, transformer: { to: (v: unknown) => v, from: Number } };
-
 export const ZkKeyEntity = new EntitySchema<ZkKeyRow>({
   name: 'IssuerZkKey',
   tableName: 'issuer_zk_key',
@@ -102,7 +101,7 @@ export const ZkKeyEntity = new EntitySchema<ZkKeyRow>({
     publicKeyAy: { name: 'public_key_ay', type: 'varchar', length: 80 },
     encryptedPrivateKey: { name: 'encrypted_private_key', type: 'text' },
     status: { type: 'varchar', length: 16 },
-    createdAt: { name: 'created_at', ...bigint },
+    createdAt: { name: 'created_at', ...bigintColumn },
   },
 });
 
@@ -114,10 +113,10 @@ export const CredentialEntity = new EntitySchema<CredentialRow>({
     type: { type: 'varchar', length: 64 },
     holderDid: { name: 'holder_did', type: 'varchar', length: 255 },
     keyHash: { name: 'key_hash', type: 'varchar', length: 80 },
-    issuedAt: { name: 'issued_at', ...bigint },
-    expiresAt: { name: 'expires_at', ...bigint },
+    issuedAt: { name: 'issued_at', ...bigintColumn },
+    expiresAt: { name: 'expires_at', ...bigintColumn },
     status: { type: 'varchar', length: 16 },
-    revokedAt: { name: 'revoked_at', ...bigint, nullable: true },
+    revokedAt: { name: 'revoked_at', ...nullableBigintColumn },
   },
 });
 
@@ -126,8 +125,8 @@ export const ChallengeEntity = new EntitySchema<ChallengeRow>({
   tableName: 'issuer_challenge',
   columns: {
     nonce: { type: 'varchar', length: 64, primary: true },
-    expiresAt: { name: 'expires_at', ...bigint },
-    usedAt: { name: 'used_at', ...bigint, nullable: true },
+    expiresAt: { name: 'expires_at', ...bigintColumn },
+    usedAt: { name: 'used_at', ...nullableBigintColumn },
   },
 });
 
@@ -140,7 +139,7 @@ export const RootPublicationEntity = new EntitySchema<RootPublicationRow>({
     revokedCount: { name: 'revoked_count', type: 'integer' },
     status: { type: 'varchar', length: 16 },
     txHash: { name: 'tx_hash', type: 'varchar', length: 80, nullable: true },
-    updatedAt: { name: 'updated_at', ...bigint },
+    updatedAt: { name: 'updated_at', ...bigintColumn },
   },
 });
 
@@ -151,7 +150,7 @@ export const RevocationEntity = new EntitySchema<RevocationRow>({
     seq: { type: 'integer', primary: true },
     credentialId: { name: 'credential_id', type: 'integer', unique: true },
     keyHash: { name: 'key_hash', type: 'varchar', length: 80 },
-    revokedAt: { name: 'revoked_at', ...bigint },
+    revokedAt: { name: 'revoked_at', ...bigintColumn },
   },
 });
 
@@ -161,7 +160,7 @@ export const PendingKycEntity = new EntitySchema<PendingKycRow>({
   columns: {
     holderDid: { name: 'holder_did', type: 'varchar', length: 255, primary: true },
     encryptedAttributes: { name: 'encrypted_attributes', type: 'text' },
-    expiresAt: { name: 'expires_at', ...bigint },
+    expiresAt: { name: 'expires_at', ...bigintColumn },
   },
 });
 
@@ -203,8 +202,7 @@ export class CreateIssuerTables1764547200000 implements MigrationInterface {
   name = 'CreateIssuerTables1764547200000';
 
   async up(q: QueryRunner): Promise<void> {
-    const text = (name: string, length = 80) => ({ name, type: 'varchar', length: String(length) });
-    const big = (name: string, isNullable = false) => ({ name, type: 'bigint', isNullable });
+    const { text, bigint: big } = ddl;
     await q.createTable(
       new Table({
         name: 'issuer_zk_key',

@@ -10,6 +10,7 @@
  * the columns convert with `Number()` (all values are < 2^53). Field elements (query hashes,
  * scopes, nullifiers) are decimal strings; accounts are checksummed 0x addresses.
  */
+import { bigintColumn, ddl, nullableBigintColumn } from '#platform';
 import {
   EntitySchema,
   Table,
@@ -72,16 +73,6 @@ export interface VerificationRecordRow {
   createdAt: number;
 }
 
-const bigint = { type: 'bigint' as const, transformer: { to: (v: unknown) => v, from: Number } };
-const nullableBigint = {
-  type: 'bigint' as const,
-  nullable: true,
-  transformer: {
-    to: (v: unknown) => v,
-    from: (v: unknown) => (v === null || v === undefined ? null : Number(v)),
-  },
-};
-
 export const PolicyEntity = new EntitySchema<PolicyRow>({
   name: 'VerifierPolicy',
   tableName: 'verifier_policy',
@@ -92,7 +83,7 @@ export const PolicyEntity = new EntitySchema<PolicyRow>({
     queryHash: { name: 'query_hash', type: 'varchar', length: 80 },
     definition: { type: 'text' },
     status: { type: 'varchar', length: 16 },
-    createdAt: { name: 'created_at', ...bigint },
+    createdAt: { name: 'created_at', ...bigintColumn },
   },
 });
 
@@ -103,10 +94,10 @@ export const ProofRequestEntity = new EntitySchema<ProofRequestRow>({
     id: { type: 'varchar', length: 64, primary: true },
     policyId: { name: 'policy_id', type: 'varchar', length: 64 },
     challenge: { type: 'varchar', length: 66 },
-    expiresAt: { name: 'expires_at', ...bigint },
+    expiresAt: { name: 'expires_at', ...bigintColumn },
     status: { type: 'varchar', length: 16 },
     account: { type: 'varchar', length: 42, nullable: true },
-    createdAt: { name: 'created_at', ...bigint },
+    createdAt: { name: 'created_at', ...bigintColumn },
   },
 });
 
@@ -117,7 +108,7 @@ export const NullifierBindingEntity = new EntitySchema<NullifierBindingRow>({
     scope: { type: 'varchar', length: 80, primary: true },
     nullifier: { type: 'varchar', length: 80, primary: true },
     account: { type: 'varchar', length: 42 },
-    createdAt: { name: 'created_at', ...bigint },
+    createdAt: { name: 'created_at', ...bigintColumn },
   },
 });
 
@@ -132,8 +123,8 @@ export const VerificationRecordEntity = new EntitySchema<VerificationRecordRow>(
     nullifier: { type: 'varchar', length: 80, nullable: true },
     account: { type: 'varchar', length: 42 },
     consentReceiptHash: { name: 'consent_receipt_hash', type: 'varchar', length: 66 },
-    passExpiresAt: { name: 'pass_expires_at', ...nullableBigint },
-    createdAt: { name: 'created_at', ...bigint },
+    passExpiresAt: { name: 'pass_expires_at', ...nullableBigintColumn },
+    createdAt: { name: 'created_at', ...bigintColumn },
   },
 });
 
@@ -149,8 +140,7 @@ export class CreateVerifierTables1764633600000 implements MigrationInterface {
   name = 'CreateVerifierTables1764633600000';
 
   async up(q: QueryRunner): Promise<void> {
-    const text = (name: string, length = 80) => ({ name, type: 'varchar', length: String(length) });
-    const big = (name: string, isNullable = false) => ({ name, type: 'bigint', isNullable });
+    const { text, bigint: big } = ddl;
     await q.createTable(
       new Table({
         name: 'verifier_policy',
