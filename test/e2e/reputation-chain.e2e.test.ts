@@ -9,7 +9,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClients } from '#contracts';
 import { openDatabase } from '#platform';
+import { registryRootCheck } from '../../verifier/chain.js';
 import { parseEther, parseEventLogs, type Address } from 'viem';
 import type { DataSource } from 'typeorm';
 import { marketplaceAbi } from '../../contracts/ts/abi.js';
@@ -106,6 +108,23 @@ const reputation = async () =>
     now: await now(),
     hasKycPass: kycPassCheck({ publicClient: env.publicClient, gate: env.gate }, kycPolicy),
   });
+
+describe('the verifier reads revocation roots from the real registry', () => {
+  it('accepts a published root, refuses an unknown one, fails closed when the RPC is down', async () => {
+    const check = registryRootCheck(env.publicClient, env.gate);
+    const issuerA = env.proofs.world.issuers[0];
+    const terms = { maxRootAgeSeconds: 3600, now: await now() };
+    expect(await check(issuerA, env.proofs.world.roots[0], terms)).toBe(true);
+    expect(await check(issuerA, 12345n, terms)).toBe(false);
+    const { publicClient: down } = createClients({
+      rpcUrl: 'http://127.0.0.1:9',
+      chainId: env.chain.chainId,
+    });
+    await expect(
+      registryRootCheck(down, env.gate)(issuerA, env.proofs.world.roots[0], terms),
+    ).rejects.toMatchObject({ code: 'chain_unreachable' });
+  });
+});
 
 describe('reputation from a real marketplace', () => {
   it('counts one honest trade; puppets, 1-wei trades and repeats add nothing beyond it', async () => {

@@ -339,6 +339,28 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
     await expectRefused(s, request, await submit(s, request, proofs.alice), 'root_unknown');
   });
 
+  it('A11: a root check the chain cannot answer fails closed and leaves the request pending', async () => {
+    const s = await setup({
+      rootAccepted: async () => {
+        throw new VerifierError('chain_unreachable', 'the chain RPC cannot be reached');
+      },
+    });
+    const request = await openRequest(s.ds);
+    await expect(submit(s, request, proofs.alice)).rejects.toMatchObject({
+      code: 'chain_unreachable',
+    });
+    expect(
+      await s.ds.getRepository(ProofRequestEntity).findOneByOrFail({ id: request.id }),
+    ).toMatchObject({ status: 'pending' });
+    expect(await s.ds.getRepository(NullifierBindingEntity).count()).toBe(0);
+    // …and an asynchronous check that answers is used like a synchronous one.
+    const ok = await setup({
+      rootAccepted: async (issuer, root) => issuer === ISSUER && root === ROOT,
+    });
+    const req2 = await openRequest(ok.ds);
+    expect((await submit(ok, req2, proofs.alice)).verified).toBe(true);
+  });
+
   it('proof_too_old: the clock is past the proof time + maxProofAge', async () => {
     const s = await setup({ clock: () => T + 601 });
     const request = await openRequest(s.ds);

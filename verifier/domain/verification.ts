@@ -58,8 +58,16 @@ export interface VerificationDeps {
   verifierId: string;
   /** Unix seconds. */
   clock: () => number;
-  /** Whether `root` is a root the issuer published, recent enough for the policy. */
-  rootAccepted: (issuerKeyHash: bigint, root: bigint, terms: RootTerms) => boolean;
+  /**
+   * Whether `root` is a root the issuer published, recent enough for the policy (asked only for
+   * a trusted issuer). It may ask the chain: a failure to answer fails closed — the submission is
+   * refused with the error (e.g. `chain_unreachable`) and the request stays pending (A11).
+   */
+  rootAccepted: (
+    issuerKeyHash: bigint,
+    root: bigint,
+    terms: RootTerms,
+  ) => boolean | Promise<boolean>;
 }
 
 export interface Submission {
@@ -113,6 +121,15 @@ export async function verifySubmission(
   if (isVerifyFailure(item)) return refuse(item.code, item.message);
   const signals = parsePublicSignals(item.publicSignals);
 
+  const trustedIssuers = new Set(policy.trustedIssuers.map((k) => BigInt(k)));
+  // Asked before the synchronous checks, and only for a trusted issuer (no chain reads on behalf
+  // of an arbitrary key); an untrusted issuer is refused by checkPublicSignals anyway.
+  const rootOk =
+    trustedIssuers.has(signals.issuerKeyHash) &&
+    (await deps.rootAccepted(signals.issuerKeyHash, signals.revocationRoot, {
+      maxRootAgeSeconds: policy.maxRootAgeSeconds,
+      now,
+    }));
   const check = checkPublicSignals(signals, {
     scope: verifierScope(deps.verifierId, policy.id),
     queryHash: policy.queryHash,
@@ -121,12 +138,8 @@ export async function verifySubmission(
       consentReceiptHash as Hex,
       account as Address,
     ),
-    trustedIssuers: new Set(policy.trustedIssuers.map((k) => BigInt(k))),
-    rootAccepted: (issuerKeyHash, root) =>
-      deps.rootAccepted(issuerKeyHash, root, {
-        maxRootAgeSeconds: policy.maxRootAgeSeconds,
-        now,
-      }),
+    trustedIssuers,
+    rootAccepted: () => rootOk,
     now: BigInt(now),
     maxProofAge: BigInt(policy.maxProofAgeSeconds),
   });
