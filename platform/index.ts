@@ -26,4 +26,4 @@ export {
   requireApiKey,
   toErrorResponse,
 } from './http.js';
-export { bigintColumn, ddl, nullableBigintColumn } from './schema.js';
+export { bigintColumn, createTablesMigration, ddl, nullableBigintColumn } from './schema.js';

@@ -4,7 +4,13 @@
  * a string, so the entity columns convert with `Number` — and keep NULL as null (a bare
  * `Number` transformer would turn a NULL into 0).
  */
-import type { TableColumnOptions } from 'typeorm';
+import {
+  Table,
+  type MigrationInterface,
+  type QueryRunner,
+  type TableColumnOptions,
+  type TableOptions,
+} from 'typeorm';
 
 const toNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -30,3 +36,25 @@ export const ddl = {
     isNullable,
   }),
 };
+
+/**
+ * A migration that creates `tables` (with their indices) in order, and drops them in reverse on
+ * `down`: one list, so the two directions cannot drift apart. `name` must end in a 13-digit
+ * timestamp (TypeORM orders migrations by it). The tables are built afresh for each run.
+ */
+export function createTablesMigration(
+  name: string,
+  tables: () => TableOptions[],
+): new () => MigrationInterface {
+  return class implements MigrationInterface {
+    name = name;
+
+    async up(q: QueryRunner): Promise<void> {
+      for (const options of tables()) await q.createTable(new Table(options), true);
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      for (const options of tables().reverse()) await q.dropTable(options.name, true);
+    }
+  };
+}

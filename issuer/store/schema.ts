@@ -4,17 +4,10 @@
  * value — a credential row is its id, type, holder DID, validity, status and the zk key that
  * signed it, which is exactly what revocation and re-issuance need.
  *
- * Times are unix seconds in BIGINT columns; TypeORM returns them as strings on PostgreSQL, so
- * the store converts with `Number()` (all values are < 2^53).
+ * Times are unix seconds in BIGINT columns, read back as numbers (`#platform` column helpers).
  */
-import { bigintColumn, ddl, nullableBigintColumn } from '#platform';
-import {
-  EntitySchema,
-  Table,
-  TableIndex,
-  type MigrationInterface,
-  type QueryRunner,
-} from 'typeorm';
+import { bigintColumn, createTablesMigration, ddl, nullableBigintColumn } from '#platform';
+import { EntitySchema } from 'typeorm';
 
 /** The issuer's BabyJubJub keys (one active; older ones retired after a rotation). */
 export interface ZkKeyRow {
@@ -197,146 +190,90 @@ export const ISSUER_ENTITIES = [
   PendingKycEntity,
 ];
 
+const { text, bigint: big } = ddl;
+
 /** Creates the issuer's tables (portable DDL through TypeORM's schema builder). */
-export class CreateIssuerTables1764547200000 implements MigrationInterface {
-  name = 'CreateIssuerTables1764547200000';
-
-  async up(q: QueryRunner): Promise<void> {
-    const { text, bigint: big } = ddl;
-    await q.createTable(
-      new Table({
-        name: 'issuer_zk_key',
-        columns: [
-          { ...text('key_hash'), isPrimary: true },
-          text('public_key_ax'),
-          text('public_key_ay'),
-          { name: 'encrypted_private_key', type: 'text' },
-          text('status', 16),
-          big('created_at'),
-        ],
-      }),
-      true,
-    );
-    await q.createTable(
-      new Table({
-        name: 'issuer_credential',
-        columns: [
-          { name: 'id', type: 'integer', isPrimary: true },
-          text('type', 64),
-          text('holder_did', 255),
-          text('key_hash'),
-          big('issued_at'),
-          big('expires_at'),
-          text('status', 16),
-          big('revoked_at', true),
-        ],
-      }),
-      true,
-    );
-    await q.createIndex(
-      'issuer_credential',
-      new TableIndex({ name: 'issuer_credential_holder', columnNames: ['holder_did'] }),
-    );
-    await q.createTable(
-      new Table({
-        name: 'issuer_challenge',
-        columns: [
-          { ...text('nonce', 64), isPrimary: true },
-          big('expires_at'),
-          big('used_at', true),
-        ],
-      }),
-      true,
-    );
-    await q.createTable(
-      new Table({
-        name: 'issuer_trade_event',
-        columns: [
-          { ...text('id', 100), isPrimary: true },
-          text('marketplace', 64),
-          text('listing_id'),
-          text('seller', 64),
-          { ...text('buyer', 64), isNullable: true },
-          { name: 'payload', type: 'text' },
-        ],
-      }),
-      true,
-    );
-    await q.createIndex(
-      'issuer_trade_event',
-      new TableIndex({ name: 'issuer_trade_event_seller', columnNames: ['seller'] }),
-    );
-    await q.createIndex(
-      'issuer_trade_event',
-      new TableIndex({ name: 'issuer_trade_event_buyer', columnNames: ['buyer'] }),
-    );
-    await q.createIndex(
-      'issuer_trade_event',
-      new TableIndex({
-        name: 'issuer_trade_event_listing',
-        columnNames: ['marketplace', 'listing_id'],
-      }),
-    );
-    await q.createTable(
-      new Table({
-        name: 'issuer_checkpoint',
-        columns: [{ ...text('name', 100), isPrimary: true }, text('position')],
-      }),
-      true,
-    );
-    await q.createTable(
-      new Table({
-        name: 'issuer_revocation',
-        columns: [
-          { name: 'seq', type: 'integer', isPrimary: true },
-          { name: 'credential_id', type: 'integer', isUnique: true },
-          text('key_hash'),
-          big('revoked_at'),
-        ],
-      }),
-      true,
-    );
-    await q.createTable(
-      new Table({
-        name: 'issuer_pending_kyc',
-        columns: [
-          { ...text('holder_did', 255), isPrimary: true },
-          { name: 'encrypted_attributes', type: 'text' },
-          big('expires_at'),
-        ],
-      }),
-      true,
-    );
-    await q.createTable(
-      new Table({
-        name: 'issuer_root_publication',
-        columns: [
-          { ...text('root'), isPrimary: true },
-          text('key_hash'),
-          { name: 'revoked_count', type: 'integer' },
-          text('status', 16),
-          { ...text('tx_hash'), isNullable: true },
-          big('updated_at'),
-        ],
-      }),
-      true,
-    );
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    for (const t of [
-      'issuer_checkpoint',
-      'issuer_trade_event',
-      'issuer_pending_kyc',
-      'issuer_revocation',
-      'issuer_root_publication',
-      'issuer_challenge',
-      'issuer_credential',
-      'issuer_zk_key',
-    ]) {
-      await q.dropTable(t, true);
-    }
-  }
-}
+export const CreateIssuerTables1764547200000 = createTablesMigration(
+  'CreateIssuerTables1764547200000',
+  () => [
+    {
+      name: 'issuer_zk_key',
+      columns: [
+        { ...text('key_hash'), isPrimary: true },
+        text('public_key_ax'),
+        text('public_key_ay'),
+        { name: 'encrypted_private_key', type: 'text' },
+        text('status', 16),
+        big('created_at'),
+      ],
+    },
+    {
+      name: 'issuer_credential',
+      columns: [
+        { name: 'id', type: 'integer', isPrimary: true },
+        text('type', 64),
+        text('holder_did', 255),
+        text('key_hash'),
+        big('issued_at'),
+        big('expires_at'),
+        text('status', 16),
+        big('revoked_at', true),
+      ],
+      indices: [{ name: 'issuer_credential_holder', columnNames: ['holder_did'] }],
+    },
+    {
+      name: 'issuer_challenge',
+      columns: [{ ...text('nonce', 64), isPrimary: true }, big('expires_at'), big('used_at', true)],
+    },
+    {
+      name: 'issuer_trade_event',
+      columns: [
+        { ...text('id', 100), isPrimary: true },
+        text('marketplace', 64),
+        text('listing_id'),
+        text('seller', 64),
+        { ...text('buyer', 64), isNullable: true },
+        { name: 'payload', type: 'text' },
+      ],
+      indices: [
+        { name: 'issuer_trade_event_seller', columnNames: ['seller'] },
+        { name: 'issuer_trade_event_buyer', columnNames: ['buyer'] },
+        { name: 'issuer_trade_event_listing', columnNames: ['marketplace', 'listing_id'] },
+      ],
+    },
+    {
+      name: 'issuer_checkpoint',
+      columns: [{ ...text('name', 100), isPrimary: true }, text('position')],
+    },
+    {
+      name: 'issuer_revocation',
+      columns: [
+        { name: 'seq', type: 'integer', isPrimary: true },
+        { name: 'credential_id', type: 'integer', isUnique: true },
+        text('key_hash'),
+        big('revoked_at'),
+      ],
+    },
+    {
+      name: 'issuer_pending_kyc',
+      columns: [
+        { ...text('holder_did', 255), isPrimary: true },
+        { name: 'encrypted_attributes', type: 'text' },
+        big('expires_at'),
+      ],
+    },
+    {
+      name: 'issuer_root_publication',
+      columns: [
+        { ...text('root'), isPrimary: true },
+        text('key_hash'),
+        { name: 'revoked_count', type: 'integer' },
+        text('status', 16),
+        { ...text('tx_hash'), isNullable: true },
+        big('updated_at'),
+      ],
+    },
+  ],
+);
 
 export const ISSUER_MIGRATIONS = [CreateIssuerTables1764547200000];

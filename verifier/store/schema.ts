@@ -10,14 +10,8 @@
  * the columns convert with `Number()` (all values are < 2^53). Field elements (query hashes,
  * scopes, nullifiers) are decimal strings; accounts are checksummed 0x addresses.
  */
-import { bigintColumn, ddl, nullableBigintColumn } from '#platform';
-import {
-  EntitySchema,
-  Table,
-  TableIndex,
-  type MigrationInterface,
-  type QueryRunner,
-} from 'typeorm';
+import { bigintColumn, createTablesMigration, ddl, nullableBigintColumn } from '#platform';
+import { EntitySchema } from 'typeorm';
 
 export type PolicyStatus = 'active' | 'disabled';
 export type RequestStatus = 'pending' | 'verified' | 'failed';
@@ -135,98 +129,65 @@ export const VERIFIER_ENTITIES = [
   VerificationRecordEntity,
 ];
 
+const { text, bigint: big } = ddl;
+
 /** Creates the verifier's tables (portable DDL through TypeORM's schema builder). */
-export class CreateVerifierTables1764633600000 implements MigrationInterface {
-  name = 'CreateVerifierTables1764633600000';
-
-  async up(q: QueryRunner): Promise<void> {
-    const { text, bigint: big } = ddl;
-    await q.createTable(
-      new Table({
-        name: 'verifier_policy',
-        columns: [
-          { ...text('id', 64), isPrimary: true },
-          text('marketplace_id', 64),
-          text('schema', 64),
-          text('query_hash'),
-          { name: 'definition', type: 'text' },
-          text('status', 16),
-          big('created_at'),
-        ],
-      }),
-      true,
-    );
-    await q.createIndex(
-      'verifier_policy',
-      new TableIndex({ name: 'verifier_policy_marketplace', columnNames: ['marketplace_id'] }),
-    );
-    await q.createTable(
-      new Table({
-        name: 'verifier_proof_request',
-        columns: [
-          { ...text('id', 64), isPrimary: true },
-          text('policy_id', 64),
-          text('challenge', 66),
-          big('expires_at'),
-          text('status', 16),
-          { ...text('account', 42), isNullable: true },
-          big('created_at'),
-        ],
-      }),
-      true,
-    );
-    await q.createIndex(
-      'verifier_proof_request',
-      new TableIndex({ name: 'verifier_proof_request_expiry', columnNames: ['expires_at'] }),
-    );
-    await q.createTable(
-      new Table({
-        name: 'verifier_nullifier_binding',
-        columns: [
-          { ...text('scope'), isPrimary: true },
-          { ...text('nullifier'), isPrimary: true },
-          text('account', 42),
-          big('created_at'),
-        ],
-      }),
-      true,
-    );
-    await q.createTable(
-      new Table({
-        name: 'verifier_verification_record',
-        columns: [
-          { ...text('request_id', 64), isPrimary: true },
-          text('policy_id', 64),
-          text('outcome', 16),
-          { ...text('reason_code', 40), isNullable: true },
-          { ...text('nullifier'), isNullable: true },
-          text('account', 42),
-          text('consent_receipt_hash', 66),
-          big('pass_expires_at', true),
-          big('created_at'),
-        ],
-      }),
-      true,
-    );
-    await q.createIndex(
-      'verifier_verification_record',
-      new TableIndex({
-        name: 'verifier_verification_record_policy',
-        columnNames: ['policy_id', 'created_at'],
-      }),
-    );
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    for (const t of [
-      'verifier_verification_record',
-      'verifier_nullifier_binding',
-      'verifier_proof_request',
-      'verifier_policy',
-    ]) {
-      await q.dropTable(t, true);
-    }
-  }
-}
+export const CreateVerifierTables1764633600000 = createTablesMigration(
+  'CreateVerifierTables1764633600000',
+  () => [
+    {
+      name: 'verifier_policy',
+      columns: [
+        { ...text('id', 64), isPrimary: true },
+        text('marketplace_id', 64),
+        text('schema', 64),
+        text('query_hash'),
+        { name: 'definition', type: 'text' },
+        text('status', 16),
+        big('created_at'),
+      ],
+      indices: [{ name: 'verifier_policy_marketplace', columnNames: ['marketplace_id'] }],
+    },
+    {
+      name: 'verifier_proof_request',
+      columns: [
+        { ...text('id', 64), isPrimary: true },
+        text('policy_id', 64),
+        text('challenge', 66),
+        big('expires_at'),
+        text('status', 16),
+        { ...text('account', 42), isNullable: true },
+        big('created_at'),
+      ],
+      indices: [{ name: 'verifier_proof_request_expiry', columnNames: ['expires_at'] }],
+    },
+    {
+      name: 'verifier_nullifier_binding',
+      columns: [
+        { ...text('scope'), isPrimary: true },
+        { ...text('nullifier'), isPrimary: true },
+        text('account', 42),
+        big('created_at'),
+      ],
+    },
+    {
+      name: 'verifier_verification_record',
+      columns: [
+        { ...text('request_id', 64), isPrimary: true },
+        text('policy_id', 64),
+        text('outcome', 16),
+        { ...text('reason_code', 40), isNullable: true },
+        { ...text('nullifier'), isNullable: true },
+        text('account', 42),
+        text('consent_receipt_hash', 66),
+        big('pass_expires_at', true),
+        big('created_at'),
+      ],
+      indices: [
+        { name: 'verifier_verification_record_policy', columnNames: ['policy_id', 'created_at'] },
+      ],
+    },
+  ],
+);
 
 export const VERIFIER_MIGRATIONS = [CreateVerifierTables1764633600000];
