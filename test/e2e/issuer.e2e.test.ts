@@ -7,7 +7,7 @@
  * minimisation; a restart on the same data.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -30,6 +30,7 @@ import {
   verifyIssuedCredential,
   type RunningIssuer,
 } from '#issuer';
+import { startPostgres, type EmbeddedPostgres } from '#platform';
 import { PrivateKeyStore } from '@veramo/data-store';
 import { SecretBox } from '@veramo/kms-local';
 import {
@@ -786,5 +787,41 @@ describe('issuer: a deactivated DID (SECURITY-CASES I04)', () => {
     await expect(resolveIssuerZkKeys(fresh, issuer.did)).rejects.toMatchObject({
       code: 'issuer_untrusted',
     });
+  });
+});
+
+describe('issuer on PostgreSQL (DATABASE_URL)', () => {
+  let pg: EmbeddedPostgres | undefined;
+  afterAll(async () => {
+    await issuer?.close();
+    await pg?.stop();
+  });
+
+  it('starts on PostgreSQL, issues a credential that verifies, and keeps its identity across a restart', async () => {
+    await issuer.close();
+    const dir = join(work, 'pg');
+    await mkdir(dir, { recursive: true });
+    await chmod(work, 0o755); // as root, PostgreSQL runs as nobody, who must enter it
+    pg = await startPostgres({ dataDir: dir, durable: false });
+    issuer = await startIssuer(loadIssuerConfig(env({ DATABASE_URL: pg.url })));
+    const did = issuer.did;
+    const h = newHolder();
+    const jwt = await issueAge(h, '1980-04-04');
+    expect(await verifyIssuedCredential(jwt, { resolver })).toMatchObject({
+      verified: true,
+      issuer: did,
+      holder: h.did,
+    });
+    // The records are in PostgreSQL, with no attribute values.
+    const rows = JSON.stringify(await issuer.dataSource.query('SELECT * FROM issuer_credential'));
+    expect(rows).toContain(h.did);
+    expect(rows).not.toMatch(/1980-04-04|19800404/);
+    expect(issuer.dataSource.options.type).toBe('postgres');
+
+    await issuer.close();
+    issuer = await startIssuer(loadIssuerConfig(env({ DATABASE_URL: pg.url })));
+    expect(issuer.did).toBe(did);
+    const again = await issueAge(newHolder(), '1981-05-05');
+    expect((await verifyIssuedCredential(again, { resolver })).verified).toBe(true);
   });
 });
