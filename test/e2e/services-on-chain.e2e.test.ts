@@ -1,6 +1,8 @@
 /**
- * The reputation engine on a real chain: the demo Marketplace's `TradeCompleted` and `Rated`
- * events read through `#contracts` by the issuer's checkpointed reader, the KYC check asked of
+ * The services' chain readers on one real chain with the demo Marketplace: the verifier's
+ * revocation-root check against RevocationRegistry; and the reputation engine: the Marketplace's
+ * `TradeCompleted` and `Rated` events read through `#contracts` by the issuer's checkpointed
+ * reader, the KYC check asked of
  * the real ZkGate (`hasValidPass`), and wash trading on chain: a seller with sock-puppet buyers
  * (no KYC pass) and 1-wei trades, and the same verified buyer over and over, gains nothing a
  * single honest customer would not give. A restart re-reads nothing twice.
