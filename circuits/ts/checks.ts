@@ -4,7 +4,7 @@
  * checks tie them to this verifier, this policy, a trusted issuer and the present.
  */
 import type { ErrorCode } from './errors.js';
-import { PROOF_TIME_BITS, decodeProofTime, utcDateOf } from './field.js';
+import { decodeProofTime, utcDateOf } from './field.js';
 import type { PublicSignals } from './signals.js';
 
 export const SIGNAL_CHECK = {
@@ -63,9 +63,13 @@ export function checkPublicSignals(s: PublicSignals, e: SignalExpectations): Sig
     return fail(SIGNAL_CHECK.rootUnknown, 'revocation root is not a current root of the issuer');
   }
   // The time signal packs the UTC date above the unix seconds (docs/protocol.md §4).
-  if (s.time >> BigInt(PROOF_TIME_BITS) !== 0n)
+  let unix: bigint;
+  let date: number;
+  try {
+    ({ unix, date } = decodeProofTime(s.time));
+  } catch {
     return fail(SIGNAL_CHECK.proofDateMismatch, 'proof time is not a packed date and time');
-  const { unix, date } = decodeProofTime(s.time);
+  }
   if (date !== utcDateOf(unix))
     return fail(SIGNAL_CHECK.proofDateMismatch, 'proof date is not the UTC date of its time');
   // A proof may never carry a later UTC date than the verifier's: "age ≥ N" must not pass

@@ -12,7 +12,6 @@ import {
   type AttributeValues,
   type Claim,
   type CredentialSchema,
-  CREDENTIAL_SCHEMAS,
   MAX_CREDENTIAL_ID,
   claimHash,
   encodeAttributes,
@@ -251,5 +250,3 @@ export function credentialJsonSchema(baseUrl: string, schema: CredentialSchema):
     additionalProperties: false,
   };
 }
-
-export const ISSUABLE_TYPES = CREDENTIAL_SCHEMAS.map((s) => s.type);

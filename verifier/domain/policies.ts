@@ -12,6 +12,7 @@
  * readable encoding) or `out_of_range` (a number outside its bounds).
  */
 import {
+  CREDENTIAL_SCHEMAS,
   Op,
   ZkrepError,
   encodePredicateValue,
@@ -25,13 +26,15 @@ import {
 } from '#zk';
 import { VerifierError } from '../errors.js';
 
-/** The credential types a policy can ask about (the W3C types of the zk core's schemas). */
-export const POLICY_SCHEMAS = ['AgeCredential', 'MarketplaceReputationCredential'] as const;
-export type PolicySchema = (typeof POLICY_SCHEMAS)[number];
+/** The credential types a policy can ask about: the W3C types of the zk core's schemas. */
+export const POLICY_SCHEMAS: readonly string[] = CREDENTIAL_SCHEMAS.map((s) => s.type);
+export type PolicySchema = string;
 
-/** Predicate operators in readable form (the circuit's `Op`, without `unused`). */
-export const PREDICATE_OPS = ['gte', 'lte', 'eq', 'neq', 'ageAtLeast'] as const;
-export type PredicateOp = (typeof PREDICATE_OPS)[number];
+/** Predicate operators in readable form: the names of the zk core's `Op`, without `unused`. */
+export type PredicateOp = Exclude<keyof typeof Op, 'unused'>;
+export const PREDICATE_OPS: readonly PredicateOp[] = (
+  Object.keys(Op) as (keyof typeof Op)[]
+).filter((k): k is PredicateOp => k !== 'unused');
 
 /** The lawful bases of GDPR art. 6(1)(a)–(f). */
 export const LEGAL_BASES = [
@@ -92,14 +95,6 @@ export interface CompiledPolicy extends PolicyInput {
   query: Query;
   queryHash: bigint;
 }
-
-const OP_CODES: Record<PredicateOp, OpCode> = {
-  gte: Op.gte,
-  lte: Op.lte,
-  eq: Op.eq,
-  neq: Op.neq,
-  ageAtLeast: Op.ageAtLeast,
-};
 
 const POLICY_KEYS = [
   'id',
@@ -201,7 +196,7 @@ function predicate(s: CredentialSchema, x: unknown, i: number): CompiledPredicat
     const years = integerIn(value, MIN_AGE_YEARS, MAX_AGE_YEARS, `${what}.value (years)`);
     return {
       readable,
-      zk: { slot: spec.slot, op: OP_CODES[op], value: zkValue(s, attribute, years) },
+      zk: { slot: spec.slot, op: Op[op], value: zkValue(s, attribute, years) },
     };
   }
   if ((op === 'gte' || op === 'lte') && spec.kind === 'enum') {
@@ -229,7 +224,7 @@ function predicate(s: CredentialSchema, x: unknown, i: number): CompiledPredicat
     readable,
     zk: {
       slot: spec.slot,
-      op: OP_CODES[op],
+      op: Op[op],
       value: zkValue(s, attribute, value as string | number),
     },
   };
