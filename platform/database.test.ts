@@ -6,11 +6,9 @@
  * migration rolled back, data kept across a restart; then each engine's own errors and settings.
  */
 import { DIDStore, migrations as veramoMigrations } from '@veramo/data-store';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import {
   EntitySchema,
   Table,
@@ -25,7 +23,8 @@ import {
   SQLITE_BUSY_TIMEOUT_MS,
 } from './database.js';
 import { PlatformError } from './errors.js';
-import { startPostgres, type EmbeddedPostgres } from './postgres.js';
+import type { EmbeddedPostgres } from './postgres.js';
+import { databaseEngines, type DatabaseTarget } from '../test/helpers/databases.js';
 
 // ---- a service table, as a service defines one: an EntitySchema plus its own migration ----
 
@@ -110,57 +109,36 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-// ---- the two engines ----
+// ---- the two engines (the shared test helper: SQLite files, one real PostgreSQL server) ----
 
+const dbs = databaseEngines({ entities: [], migrations: [] });
 let work: string;
 let postgres: EmbeddedPostgres;
-let counter = 0;
 
-type Target = { url?: string; sqlitePath?: string };
 type Engine = {
   /** A new, empty database. */
-  fresh(): Promise<Target>;
+  fresh(): Promise<DatabaseTarget>;
   /** Restarts the server (PostgreSQL); nothing to restart for SQLite. */
   restart(): Promise<void>;
 };
 
 const engines: [string, Engine][] = [
-  [
-    'SQLite',
-    {
-      fresh: async () => ({ sqlitePath: join(work, `db-${++counter}`, 'zkrep.sqlite') }),
-      restart: async () => {},
-    },
-  ],
+  ['SQLite', { fresh: () => dbs.target('sqlite'), restart: async () => {} }],
   [
     'PostgreSQL',
     {
-      fresh: async () => {
-        const name = `test_${++counter}`;
-        const admin = new pg.Client({ connectionString: postgres.url });
-        await admin.connect();
-        await admin.query(`CREATE DATABASE ${name}`);
-        await admin.end();
-        return { url: postgres.url.replace(/\/zkrep$/, `/${name}`) };
-      },
+      fresh: () => dbs.target('postgres'),
       restart: async () => {
-        const { dataDir, port } = postgres;
-        await postgres.stop();
-        postgres = await startPostgres({ dataDir, port, durable: false });
+        await dbs.restartPostgres();
+        postgres = await dbs.postgres();
       },
     },
   ],
 ];
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'zkrep-db-test-'));
-  await chmod(work, 0o755); // as root, PostgreSQL runs as nobody, who must enter it
-  postgres = await startPostgres({ dataDir: join(work, 'pg'), durable: false });
-});
-
-afterAll(async () => {
-  await postgres?.stop();
-  await rm(work, { recursive: true, force: true });
+  work = await dbs.workDir();
+  postgres = await dbs.postgres();
 });
 
 describe.each(engines)('openDatabase on %s', (_name, engine) => {

@@ -21,8 +21,18 @@ import {
 
 export type Engine = 'sqlite' | 'postgres';
 
+export type DatabaseTarget = { url?: string; sqlitePath?: string };
+
 export interface DatabaseEngines {
   readonly list: Engine[];
+  /** Where a fresh, empty database lives (a new SQLite file, or a new PostgreSQL database). */
+  target(engine: Engine): Promise<DatabaseTarget>;
+  /** The shared PostgreSQL server (started on first use). */
+  postgres(): Promise<EmbeddedPostgres>;
+  /** Restarts the shared PostgreSQL server on the same data. */
+  restartPostgres(): Promise<void>;
+  /** The file's scratch folder (removed by the afterAll hook). */
+  workDir(): Promise<string>;
   /** A fresh migrated database on `engine` (closed by the afterAll hook). */
   open(engine: Engine): Promise<DataSource>;
   /** Reopens the database behind `ds` (close it first): a restart on the same data. */
@@ -36,7 +46,7 @@ export function databaseEngines(options: {
   let work: string | undefined;
   let postgres: EmbeddedPostgres | undefined;
   const opened: DataSource[] = [];
-  const where = new Map<DataSource, { url?: string; sqlitePath?: string }>();
+  const where = new Map<DataSource, DatabaseTarget>();
 
   const ensureWork = async (): Promise<string> => {
     if (!work) {
@@ -46,7 +56,27 @@ export function databaseEngines(options: {
     return work;
   };
 
-  const openAt = async (at: { url?: string; sqlitePath?: string }): Promise<DataSource> => {
+  const server = async (): Promise<EmbeddedPostgres> =>
+    (postgres ??= await startPostgres({ dataDir: join(await ensureWork(), 'pg'), durable: false }));
+
+  const target = async (engine: Engine): Promise<DatabaseTarget> => {
+    const dir = await ensureWork();
+    const name = `t_${randomBytes(6).toString('hex')}`;
+    if (engine === 'sqlite') return { sqlitePath: join(dir, `${name}.sqlite`) };
+    const pgServer = await server();
+    const admin = new pg.Client({ connectionString: pgServer.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    const url = new URL(pgServer.url);
+    url.pathname = `/${name}`;
+    return { url: url.toString() };
+  };
+
+  const openAt = async (at: DatabaseTarget): Promise<DataSource> => {
     const ds = await openDatabase({
       ...at,
       entities: options.entities,
@@ -65,21 +95,16 @@ export function databaseEngines(options: {
 
   return {
     list: ['sqlite', 'postgres'],
+    target,
+    postgres: server,
+    async restartPostgres() {
+      const { dataDir, port } = await server();
+      await postgres!.stop();
+      postgres = await startPostgres({ dataDir, port, durable: false });
+    },
+    workDir: ensureWork,
     async open(engine) {
-      const dir = await ensureWork();
-      const name = `t_${randomBytes(6).toString('hex')}`;
-      if (engine === 'sqlite') return openAt({ sqlitePath: join(dir, `${name}.sqlite`) });
-      postgres ??= await startPostgres({ dataDir: join(dir, 'pg'), durable: false });
-      const admin = new pg.Client({ connectionString: postgres.url });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await admin.end();
-      }
-      const url = new URL(postgres.url);
-      url.pathname = `/${name}`;
-      return openAt({ url: url.toString() });
+      return openAt(await target(engine));
     },
     async reopen(ds) {
       const at = where.get(ds);
