@@ -128,8 +128,8 @@ export function createIssuerAgent(params: CreateIssuerAgentParameters): IssuerAg
                 registry: network.registry,
               },
             ],
-            // Attributes the issuer sets (its zk key) stay valid for ten years; re-advertised at
-            // start when they near expiry.
+            // Attributes the issuer sets (its zk key) stay valid for ten years; a start after
+            // that finds the key no longer listed and advertises it again (advertiseZkKey).
             ttl: 10 * 365 * 86_400,
           }),
         },
