@@ -2,25 +2,14 @@
  * Policy validation and compilation: the two demo policies compile to exactly the query hash of
  * the hand-built zk query, and every refusal has its own case where only it is wrong.
  */
+import { agePolicyInput } from '../../test/fixtures/policies.js';
 import { AGE_SCHEMA, Op, REPUTATION_SCHEMA, encodeDate, queryHash } from '#zk';
 import { VerifierError } from '../errors.js';
 import { compilePolicy, type PolicyInput } from './policies.js';
 
 const ISSUER = '1234567890123456789';
 
-const agePolicy = (): PolicyInput => ({
-  id: 'adult-buyers',
-  marketplaceId: 'demo-market',
-  schema: 'AgeCredential',
-  trustedIssuers: [ISSUER],
-  predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
-  purpose: 'Alcohol may only be sold to adults.',
-  retentionDays: 90,
-  legalBasis: 'legal_obligation',
-  passLifetimeSeconds: 86_400,
-  maxProofAgeSeconds: 600,
-  maxRootAgeSeconds: 3_600,
-});
+const agePolicy = (): PolicyInput => agePolicyInput({ trustedIssuers: [ISSUER] });
 
 const sellerPolicy = (): PolicyInput => ({
   id: 'trusted-sellers',

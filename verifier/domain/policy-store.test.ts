@@ -2,6 +2,7 @@
  * Policies at rest on SQLite and PostgreSQL: stored compiled, read back only by their
  * marketplace, disabled not deleted, never drifting from their query hash.
  */
+import { agePolicyInput } from '../../test/fixtures/policies.js';
 import { databaseEngines } from '../../test/helpers/databases.js';
 import { PolicyEntity, VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from '../store/schema.js';
 import type { PolicyInput } from './policies.js';
@@ -9,20 +10,8 @@ import { createPolicy, disablePolicy, loadPolicy } from './policy-store.js';
 
 const engines = databaseEngines({ entities: VERIFIER_ENTITIES, migrations: VERIFIER_MIGRATIONS });
 const NOW = 1_796_140_800;
-const policy = (over: Partial<PolicyInput> = {}): PolicyInput => ({
-  id: 'adults-only',
-  marketplaceId: 'shop-1',
-  schema: 'AgeCredential',
-  trustedIssuers: ['1234567890123456789'],
-  predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
-  purpose: 'Sell age-restricted goods only to adults.',
-  retentionDays: 30,
-  legalBasis: 'legal_obligation',
-  passLifetimeSeconds: 86_400,
-  maxProofAgeSeconds: 600,
-  maxRootAgeSeconds: 3_600,
-  ...over,
-});
+const policy = (over: Partial<PolicyInput> = {}): PolicyInput =>
+  agePolicyInput({ id: 'adults-only', marketplaceId: 'shop-1', ...over });
 
 describe.each(engines.list)('policy store on %s', (engine) => {
   it('stores a compiled policy and reads it back for its marketplace only', async () => {

@@ -3,6 +3,7 @@
  * PostgreSQL: the honest submission verifies and completes its request; then, for every check, a
  * submission where only that check fails. Three proofs are made once for the whole file.
  */
+import { agePolicyInput } from '../../test/fixtures/policies.js';
 import {
   ZkError,
   buildWitnessInput,
@@ -44,24 +45,16 @@ const fixture = ageFixture();
 const ISSUER = issuerKeyHash(fixture.issuerPublicKey);
 const ROOT = fixture.tree.root;
 
-const policyInput = (over: Partial<PolicyInput> = {}): PolicyInput => ({
-  id: 'adult-buyers',
-  marketplaceId: 'demo-market',
-  schema: 'AgeCredential',
-  trustedIssuers: [ISSUER.toString()],
-  // the fixture's query: age ≥ 18 and country ≠ 840
-  predicates: [
-    { attribute: 'birthDate', op: 'ageAtLeast', value: 18 },
-    { attribute: 'country', op: 'neq', value: 840 },
-  ],
-  purpose: 'Alcohol may only be sold to adults.',
-  retentionDays: 90,
-  legalBasis: 'legal_obligation',
-  passLifetimeSeconds: 86_400,
-  maxProofAgeSeconds: 600,
-  maxRootAgeSeconds: 3_600,
-  ...over,
-});
+const policyInput = (over: Partial<PolicyInput> = {}): PolicyInput =>
+  agePolicyInput({
+    trustedIssuers: [ISSUER.toString()],
+    // the fixture's query: age ≥ 18 and country ≠ 840
+    predicates: [
+      { attribute: 'birthDate', op: 'ageAtLeast', value: 18 },
+      { attribute: 'country', op: 'neq', value: 840 },
+    ],
+    ...over,
+  });
 const POLICY = compilePolicy(policyInput());
 
 interface Made {
