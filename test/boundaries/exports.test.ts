@@ -203,6 +203,7 @@ describe('public module exports', () => {
       'bigintColumn',
       'createLogger',
       'createOpenApi',
+      'createTablesMigration',
       'ddl',
       'errorHandler',
       'httpError',
