@@ -16,6 +16,7 @@ export default {
     '^#contracts$': '<rootDir>/contracts/ts/index.ts',
     '^#platform$': '<rootDir>/platform/index.ts',
     '^#issuer$': '<rootDir>/issuer/index.ts',
+    '^#verifier$': '<rootDir>/verifier/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/**/*.test.ts'],

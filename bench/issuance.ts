@@ -10,8 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClients, deploy, startAnvil } from '#contracts';
-import { createIssuerAgent, ethrResolver } from '#issuer';
-import { openDatabase } from '#platform';
+import { createIssuerAgent } from '#issuer';
+import { ethrResolver, openDatabase } from '#platform';
 import {
   loadVerificationKey,
   holderCommitment,

@@ -1,141 +1,15 @@
 /**
- * The issuer's Veramo 7 agent: a did:ethr identifier on the configured chain (that chain's
- * ERC-1056 registry), its keys in kms-local behind a mandatory SecretBox (encrypted at rest),
- * the DID and key stores on the service's one TypeORM connection, a did:ethr resolver on the
- * same ethers provider (KNOWN-FACTS: sharing it and caching cut JWT verification 52 → 4 ms),
- * and JWT credentials. No DataStore plugin: issued credentials hold personal data and are
+ * The issuer's Veramo agent: the services' did:ethr agent (`#platform` `createEthrAgent`: kms-local
+ * behind a mandatory SecretBox, DID and key stores on the issuer's one database, a cached did:ethr
+ * resolver, JWT credentials). No DataStore plugin: issued credentials hold personal data and are
  * never stored (data minimisation, docs/issuer.md).
  */
-import {
-  createAgent,
-  type ICredentialPlugin,
-  type IDIDManager,
-  type IKeyManager,
-  type IResolver,
-  type TAgent,
-} from '@veramo/core';
-import { CredentialPlugin } from '@veramo/credential-w3c';
-import { CredentialProviderJWT } from '@veramo/credential-jwt';
-import { DIDStore, KeyStore, PrivateKeyStore } from '@veramo/data-store';
-import { DIDManager } from '@veramo/did-manager';
-import { EthrDIDProvider } from '@veramo/did-provider-ethr';
-import { DIDResolverPlugin } from '@veramo/did-resolver';
-import { KeyManager } from '@veramo/key-manager';
-import { KeyManagementSystem, SecretBox } from '@veramo/kms-local';
-import { Resolver, type DIDCache, type DIDResolutionResult } from 'did-resolver';
-import { JsonRpcProvider } from 'ethers';
-import { getResolver as ethrDidResolver } from 'ethr-did-resolver';
-import type { DataSource } from 'typeorm';
-import { IssuerError } from './errors.js';
+import { createEthrAgent, type CreateEthrAgentParameters, type EthrAgent } from '#platform';
 
-export type IssuerAgent = TAgent<IDIDManager & IKeyManager & IResolver & ICredentialPlugin>;
-
-/** One did:ethr network: the same object for the DID provider and the resolver. */
-export interface EthrNetwork {
-  /** The DID method's network name: DIDs are `did:ethr:<name>:0x…`. */
-  name: string;
-  chainId: number;
-  rpcUrl: string;
-  /** The ERC-1056 registry address on that chain. */
-  registry: string;
-}
-
-export interface CreateIssuerAgentParameters {
-  dataSource: DataSource;
-  /** 32-byte hex key of the kms-local SecretBox. Required: keys are never stored in plain text. */
-  kmsSecretKey: string;
-  network: EthrNetwork;
-}
-
-const HEX32 = /^[0-9a-fA-F]{64}$/;
-
-/** The ethers provider for a network (static network: no chain-id probing on every call). */
-export function ethrProvider(network: EthrNetwork): JsonRpcProvider {
-  return new JsonRpcProvider(network.rpcUrl, network.chainId, { staticNetwork: true });
-}
-
-/**
- * A resolution cache with a time limit: did-resolver's own cache keeps a document (and even a
- * resolver error) for the life of the process, which would hide a key rotation or a
- * deactivation (SECURITY-CASES I03/I04). Only successful resolutions are kept, for `ttlMs`;
- * `?no-cache=true` bypasses it.
- */
-export function ttlCache(ttlMs: number, now: () => number = Date.now): DIDCache {
-  const cache = new Map<string, { at: number; result: DIDResolutionResult }>();
-  return async (parsed, resolve) => {
-    if (parsed.params?.['no-cache'] === 'true') return resolve();
-    const hit = cache.get(parsed.didUrl);
-    if (hit && now() - hit.at < ttlMs) return hit.result;
-    const result = await resolve();
-    if (!result.didResolutionMetadata?.error && result.didDocument) {
-      cache.set(parsed.didUrl, { at: now(), result });
-    } else {
-      cache.delete(parsed.didUrl);
-    }
-    return result;
-  };
-}
-
-/** A did:ethr resolver for one network, usable on its own (verifiers, wallets, tests). */
-export function ethrResolver(
-  network: EthrNetwork,
-  options: { provider?: JsonRpcProvider; cacheTtlMs?: number } = {},
-): Resolver {
-  const provider = options.provider ?? ethrProvider(network);
-  // ethr-did-resolver's typings name ethers' CommonJS build and ours its ESM build: the same
-  // class at run time, two nominal types for tsc (a `#private` field), hence the cast.
-  const config = {
-    networks: [
-      { name: network.name, chainId: network.chainId, provider, registry: network.registry },
-    ],
-  } as unknown as Parameters<typeof ethrDidResolver>[0];
-  const ttl = options.cacheTtlMs ?? 30_000;
-  return new Resolver(ethrDidResolver(config), { cache: ttl > 0 ? ttlCache(ttl) : false });
-}
+export type IssuerAgent = EthrAgent;
+export type CreateIssuerAgentParameters = CreateEthrAgentParameters;
 
 /** Builds the issuer agent; refuses to start without a well-formed KMS secret. */
 export function createIssuerAgent(params: CreateIssuerAgentParameters): IssuerAgent {
-  if (typeof params.kmsSecretKey !== 'string' || !HEX32.test(params.kmsSecretKey)) {
-    throw new IssuerError(
-      'config_invalid',
-      'the KMS secret key must be 32 bytes of hex (64 characters); keys are never stored unencrypted',
-    );
-  }
-  const { dataSource, network } = params;
-  const provider = ethrProvider(network);
-  const providerName = `did:ethr:${network.name}`;
-  return createAgent<IDIDManager & IKeyManager & IResolver & ICredentialPlugin>({
-    plugins: [
-      new KeyManager({
-        store: new KeyStore(dataSource),
-        kms: {
-          local: new KeyManagementSystem(
-            new PrivateKeyStore(dataSource, new SecretBox(params.kmsSecretKey)),
-          ),
-        },
-      }),
-      new DIDManager({
-        store: new DIDStore(dataSource),
-        defaultProvider: providerName,
-        providers: {
-          [providerName]: new EthrDIDProvider({
-            defaultKms: 'local',
-            networks: [
-              {
-                name: network.name,
-                chainId: network.chainId,
-                provider,
-                registry: network.registry,
-              },
-            ],
-            // Attributes the issuer sets (its zk key) stay valid for ten years; a start after
-            // that finds the key no longer listed and advertises it again (advertiseZkKey).
-            ttl: 10 * 365 * 86_400,
-          }),
-        },
-      }),
-      new DIDResolverPlugin({ resolver: ethrResolver(network, { provider }) }),
-      new CredentialPlugin([new CredentialProviderJWT()]),
-    ],
-  });
+  return createEthrAgent(params);
 }

@@ -19,6 +19,7 @@
  * | `KYC_POLICY_ID` | the marketplace's KYC (age) policy whose pass a rating buyer needs | the deployment's age policy |
  * | `LOG_LEVEL` | pino level | `info` |
  */
+import { isHttpUrl } from '#platform';
 import { IssuerError } from './errors.js';
 
 export interface IssuerConfig {
@@ -142,13 +143,4 @@ export function loadIssuerConfig(env: NodeJS.ProcessEnv = process.env): IssuerCo
     trustedMarketplaces,
     logLevel,
   };
-}
-
-function isHttpUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }

@@ -2,14 +2,7 @@
  * `#issuer`: the issuer service's public API. Explicit named exports only.
  */
 export { API_VERSION, createApp, type IssuerDeps, type ReputationSource } from './app.js';
-export {
-  createIssuerAgent,
-  ethrProvider,
-  ethrResolver,
-  ttlCache,
-  type EthrNetwork,
-  type IssuerAgent,
-} from './agent.js';
+export { createIssuerAgent, type IssuerAgent } from './agent.js';
 export { loadIssuerConfig, type IssuerConfig } from './config.js';
 export { IssuerError } from './errors.js';
 export {

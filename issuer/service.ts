@@ -16,12 +16,12 @@ import {
   sendValue,
   type Deployment,
 } from '#contracts';
-import { createLogger, openDatabase } from '#platform';
+import { createLogger, ethrResolver, openDatabase, type EthrNetwork } from '#platform';
 import { SecretBox } from '@veramo/kms-local';
 import type { Logger } from 'pino';
 import { parseEther, type Address } from 'viem';
 import type { DataSource } from 'typeorm';
-import { createIssuerAgent, ethrResolver, type EthrNetwork } from './agent.js';
+import { createIssuerAgent } from './agent.js';
 import { createApp, type IssuerDeps } from './app.js';
 import { chainRootPublisher, ensureRegistered, issuerChain, kycPassCheck } from './chain.js';
 import type { IssuerConfig } from './config.js';

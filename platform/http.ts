@@ -80,26 +80,59 @@ export function requestLogger(logger: Logger): RequestHandler {
  * compare of SHA-256 digests). An empty key list refuses everyone: a missing key never opens.
  */
 export function requireApiKey(keys: readonly string[]): RequestHandler {
-  const digests = keys
-    .filter((k) => k.length > 0)
-    .map((k) => createHash('sha256').update(k).digest());
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return apiKeyPrincipals(keys.map((key) => ({ key, principal: 'admin' })));
+}
+
+/**
+ * `requireApiKey` for several principals, each with its own key (a marketplace per key): the
+ * matching principal is put in `res.locals.principal` for the routes behind it.
+ */
+export function apiKeyPrincipals(
+  entries: readonly { key: string; principal: string }[],
+): RequestHandler {
+  const digests = entries
+    .filter((e) => e.key.length > 0)
+    .map((e) => ({ digest: createHash('sha256').update(e.key).digest(), principal: e.principal }));
+  return (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     const presented = header?.startsWith('Bearer ') ? header.slice(7) : req.get('x-api-key');
     if (!presented) return next(new ZkrepError('unauthorized', 'an API key is required'));
     const d = createHash('sha256').update(presented).digest();
-    if (!digests.some((k) => timingSafeEqual(k, d))) {
+    // Compare with every key (no early exit): the time does not tell which one matched.
+    let principal: string | undefined;
+    for (const e of digests) if (timingSafeEqual(e.digest, d)) principal = e.principal;
+    if (principal === undefined) {
       return next(new ZkrepError('unauthorized', 'the API key is not valid'));
     }
+    res.locals['principal'] = principal;
     next();
   };
 }
 
-/** A per-client rate limit answering `rate_limited` in the usual body. */
-export function rateLimiter(options: { windowMs: number; limit: number }): RequestHandler {
+/** Whether `s` is an absolute http(s) URL. */
+export function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A rate limit answering `rate_limited` in the usual body, with `Retry-After` and the
+ * `RateLimit` headers: per client IP by default, or per whatever `key` returns (an API key's
+ * principal).
+ */
+export function rateLimiter(options: {
+  windowMs: number;
+  limit: number;
+  key?: (req: Request, res: Response) => string;
+}): RequestHandler {
   return rateLimit({
     windowMs: options.windowMs,
     limit: options.limit,
+    ...(options.key ? { keyGenerator: options.key } : {}),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, _res, next) => next(new ZkrepError('rate_limited', 'too many requests')),
@@ -116,6 +149,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const { status, body } = toErrorResponse(err);
+    // Capacity and dependency failures are temporary: tell clients when to come back.
+    if (status === 503) res.set('Retry-After', '1');
     if (status >= 500) {
       logger.error({ code: body.code, err: errorSummary(err), path: req.path }, 'request failed');
     }

@@ -1,7 +1,8 @@
 /**
  * zkrep platform: the infrastructure the services (issuer, verifier, wallet agent) share, in one
  * place they all import (alias `#platform`): the embedded PostgreSQL launcher, the database
- * connection (SQLite or PostgreSQL, one TypeORM data source), and the HTTP error middleware.
+ * connection (SQLite or PostgreSQL, one TypeORM data source), the did:ethr Veramo agent and
+ * resolver, and the HTTP pieces (validation, auth, limits, logs, errors, OpenAPI).
  */
 export { PlatformError } from './errors.js';
 export { startPostgres, type StartPostgresParameters, type EmbeddedPostgres } from './postgres.js';
@@ -17,7 +18,9 @@ export {
   createLogger,
   createOpenApi,
   errorHandler,
+  apiKeyPrincipals,
   httpError,
+  isHttpUrl,
   notFound,
   openApiDocument,
   parseInput,
@@ -26,4 +29,27 @@ export {
   requireApiKey,
   toErrorResponse,
 } from './http.js';
+export {
+  agentJwtSigner,
+  createEthrAgent,
+  ethrProvider,
+  ethrResolver,
+  ttlCache,
+  type CreateEthrAgentParameters,
+  type EthrAgent,
+  type EthrNetwork,
+} from './identity.js';
+export {
+  ProofRequestClaims,
+  parseWalletUrl,
+  signRequestObject,
+  verifyRequestObject,
+  walletUrl,
+} from './request-object.js';
+export {
+  ConsentReceipt,
+  buildConsentReceipt,
+  consentReceiptHash,
+  parseConsentReceipt,
+} from './consent.js';
 export { bigintColumn, createTablesMigration, ddl, nullableBigintColumn } from './schema.js';

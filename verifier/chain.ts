@@ -1,30 +1,170 @@
 /**
- * The verifier's chain side, through `#contracts` only: whether a revocation root is one the
- * issuer published on `RevocationRegistry` and still acceptable under a policy (current, or
- * superseded less than the policy's maximum root age ago). An RPC failure is an error, never a
- * "yes" (SECURITY-CASES A11).
+ * The verifier's chain side, through `#contracts` only:
+ * - `registryRootCheck`: whether a revocation root is one the issuer published on
+ *   `RevocationRegistry` and still acceptable under a policy (current, or superseded less than the
+ *   policy's maximum root age ago). An RPC failure is an error, never a "yes" (SECURITY-CASES A11).
+ * - `gateMirror`: policies mirrored into ZkGate (created and disabled by the relayer key, which
+ *   becomes their admin) and `checkMirror`, which compares a stored policy with the chain's.
+ * - `gateRelayer`: sends a verified proof to `ZkGate.verifyFor(account, …)`, one transaction at a
+ *   time (one key, one nonce sequence); a gate refusal is a result with its shared code.
  */
-import { isRootAccepted, type ReadClient } from '#contracts';
+import {
+  createPolicy as createChainPolicy,
+  disablePolicy as disableChainPolicy,
+  getPolicy,
+  isRootAccepted,
+  parseSignalTuple,
+  toSolidityProof,
+  verifyOnChain,
+  type ReadClient,
+  type SnarkjsProof,
+  type WriteClient,
+} from '#contracts';
+import { ZkrepError } from '#zk';
+import type { Address } from 'viem';
+import type { PolicyMirror } from './domain/policy-store.js';
+import type { CompiledPolicy } from './domain/policies.js';
+import type { Relayer } from './domain/responses.js';
+import type { StoredPolicy } from './domain/requests.js';
 import type { RootTerms } from './domain/verification.js';
 import { VerifierError } from './errors.js';
+
+/** Runs `f`, turning a failure that is not already a zkrep error into `chain_unreachable`. */
+async function onChain<T>(what: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (cause) {
+    if (cause instanceof ZkrepError) throw cause;
+    throw new VerifierError('chain_unreachable', `${what}: the chain cannot be reached`, {
+      cause,
+    });
+  }
+}
 
 export function registryRootCheck(
   publicClient: ReadClient,
   gate: `0x${string}`,
 ): (issuerKeyHash: bigint, root: bigint, terms: RootTerms) => Promise<boolean> {
-  return async (issuerKeyHash, root, terms) => {
-    try {
-      return await isRootAccepted(publicClient, {
+  return async (issuerKeyHash, root, terms) =>
+    onChain('the revocation registry cannot be read', () =>
+      isRootAccepted(publicClient, {
         gate,
         issuerKeyHash,
         root,
         maxRootAge: BigInt(terms.maxRootAgeSeconds),
         now: BigInt(terms.now),
-      });
-    } catch (cause) {
-      throw new VerifierError('chain_unreachable', 'the revocation registry cannot be read', {
-        cause,
-      });
-    }
+      }),
+    );
+}
+
+/** One transaction at a time from one key. */
+function serial(): <T>(f: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(f: () => Promise<T>): Promise<T> => {
+    const run = tail.then(f, f);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/** Policies mirrored into ZkGate by the relayer key (their admin). */
+export function gateMirror(p: {
+  publicClient: ReadClient;
+  walletClient: WriteClient;
+  gate: Address;
+  queue?: <T>(f: () => Promise<T>) => Promise<T>;
+}): PolicyMirror {
+  const queue = p.queue ?? serial();
+  return {
+    create: (policy: CompiledPolicy) =>
+      queue(() =>
+        onChain('the policy could not be mirrored', async () => {
+          const created = await createChainPolicy({
+            publicClient: p.publicClient,
+            walletClient: p.walletClient,
+            gate: p.gate,
+            policy: {
+              queryHash: policy.queryHash,
+              schema: policy.query.schema,
+              issuers: policy.trustedIssuers.map((k) => BigInt(k)),
+              maxRootAge: policy.maxRootAgeSeconds,
+              maxProofAge: policy.maxProofAgeSeconds,
+              passLifetime: policy.passLifetimeSeconds,
+            },
+          });
+          return created.policyId.toString();
+        }),
+      ),
+    disable: (chainPolicyId: string) =>
+      queue(() =>
+        onChain('the chain policy could not be disabled', async () => {
+          await disableChainPolicy({
+            publicClient: p.publicClient,
+            walletClient: p.walletClient,
+            gate: p.gate,
+            policyId: BigInt(chainPolicyId),
+          });
+        }),
+      ),
+  };
+}
+
+/**
+ * Differences between a stored mirrored policy and the chain's (empty: consistent). Reads the
+ * chain; an RPC failure is `chain_unreachable`.
+ */
+export async function checkMirror(
+  publicClient: ReadClient,
+  gate: Address,
+  policy: StoredPolicy & { status: 'active' | 'disabled' },
+): Promise<string[]> {
+  if (!policy.chainPolicyId) return [];
+  const chain = await onChain('the chain policy cannot be read', () =>
+    getPolicy(publicClient, { gate, policyId: BigInt(policy.chainPolicyId!) }),
+  );
+  const problems: string[] = [];
+  if (chain.queryHash !== policy.queryHash) problems.push('queryHash');
+  if (chain.schema !== policy.query.schema) problems.push('schema');
+  const issuers = [...chain.issuers].map(String).sort();
+  const mine = [...policy.trustedIssuers].sort();
+  if (issuers.join() !== mine.join()) problems.push('trustedIssuers');
+  if (chain.maxRootAge !== policy.maxRootAgeSeconds) problems.push('maxRootAgeSeconds');
+  if (chain.maxProofAge !== policy.maxProofAgeSeconds) problems.push('maxProofAgeSeconds');
+  if (chain.passLifetime !== policy.passLifetimeSeconds) problems.push('passLifetimeSeconds');
+  if (chain.disabled !== (policy.status === 'disabled')) problems.push('disabled');
+  return problems;
+}
+
+/** Relays verified proofs to `ZkGate.verifyFor(account, …)` from the relayer key. */
+export function gateRelayer(p: {
+  publicClient: ReadClient;
+  walletClient: WriteClient;
+  gate: Address;
+  queue?: <T>(f: () => Promise<T>) => Promise<T>;
+}): Relayer {
+  const queue = p.queue ?? serial();
+  return {
+    relay: ({ chainPolicyId, proof, publicSignals, account, context }) =>
+      queue(() =>
+        onChain('the proof could not be relayed', async () => {
+          const result = await verifyOnChain({
+            publicClient: p.publicClient,
+            walletClient: p.walletClient,
+            gate: p.gate,
+            policyId: chainPolicyId,
+            proof: toSolidityProof(proof as SnarkjsProof),
+            publicSignals: parseSignalTuple(publicSignals),
+            account,
+            context,
+          });
+          return result.verified
+            ? {
+                ok: true as const,
+                transactionHash: result.transactionHash,
+                expiresAt: Number(result.expiresAt),
+              }
+            : { ok: false as const, code: result.code };
+        }),
+      ),
   };
 }

@@ -68,6 +68,10 @@ export const ERROR_CODES = {
     status: 422,
     description: 'The pass would expire before it is granted (proof time + lifetime ≤ now).',
   },
+  consent_mismatch: {
+    status: 422,
+    description: 'The consent receipt does not match the proof request it answers.',
+  },
   revoked: { status: 422, description: 'The credential is revoked.' },
   credential_invalid: {
     status: 422,

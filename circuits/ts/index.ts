@@ -104,6 +104,7 @@ export {
   gateScope,
   verifierScope,
   gateSignalHash,
+  requestContext,
   requestSignalHash,
 } from './signals.js';
 export { type WitnessRequest, type CircuitInput, buildWitnessInput } from './inputs.js';

@@ -2,7 +2,7 @@
  * Public signals: their order (as snarkjs emits them: outputs, then public inputs),
  * and the helpers that compute the scope and signal hash both off-chain and on-chain.
  */
-import { encodeAbiParameters, isAddress, type Address, type Hex } from 'viem';
+import { encodeAbiParameters, isAddress, keccak256, type Address, type Hex } from 'viem';
 import { ZK_ERROR, ZkError } from './errors.js';
 import { hashToField, parseFieldElement } from './field.js';
 
@@ -112,6 +112,22 @@ export function gateSignalHash(sender: Address, context: Hex): bigint {
     encodeAbiParameters(
       [{ type: 'address' }, { type: 'bytes32' }],
       [address(sender, 'sender'), bytes32(context, 'context')],
+    ),
+  );
+}
+
+/**
+ * The gate `context` of a proof request answered on-chain (a policy mirrored into ZkGate):
+ * keccak256(abi.encode(challenge, consentReceiptHash)). The proof's signal hash is then
+ * `gateSignalHash(account, requestContext(challenge, consentReceiptHash))`, so one proof binds
+ * the request's challenge, the consent receipt and the account, and is accepted both by the
+ * verifier service and by `ZkGate.verifyFor(account, …, context)`.
+ */
+export function requestContext(challenge: Hex, consentReceiptHash: Hex): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: 'bytes32' }, { type: 'bytes32' }],
+      [bytes32(challenge, 'challenge'), bytes32(consentReceiptHash, 'consent receipt hash')],
     ),
   );
 }

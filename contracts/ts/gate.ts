@@ -83,6 +83,29 @@ export async function createPolicy(
   };
 }
 
+/**
+ * Disables a policy for good (only its admin, the account that created it): no new passes, and
+ * existing ones stop being valid. Idempotent: an already disabled policy is left as it is.
+ */
+export async function disablePolicy(params: {
+  publicClient: ReadClient;
+  walletClient: WriteClient;
+  gate: Address;
+  policyId: bigint;
+}): Promise<{ readonly transactionHash: Hex | null }> {
+  const current = await getPolicy(params.publicClient, params);
+  if (current.disabled) return { transactionHash: null };
+  const receipt = await writeAndWait({
+    publicClient: params.publicClient,
+    walletClient: params.walletClient,
+    address: params.gate,
+    abi: zkGateAbi,
+    functionName: 'disablePolicy',
+    args: [params.policyId],
+  });
+  return { transactionHash: receipt.transactionHash };
+}
+
 /** Reads a policy (reverts with PolicyRegistry__PolicyNotFound for an unknown id). */
 export async function getPolicy(
   publicClient: ReadClient,

@@ -66,6 +66,7 @@ export {
 export type { GateErrorCode, GateErrorName } from './errors.js';
 export {
   createPolicy,
+  disablePolicy,
   getNullifierBinding,
   getPass,
   getPolicy,

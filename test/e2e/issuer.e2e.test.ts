@@ -42,7 +42,6 @@ import {
   gateScope,
   gateSignalHash,
   holderCommitment,
-  holderSecretFromSeed,
   issuerKeyHash,
   loadVerificationKey,
   parsePublicSignals,
@@ -53,15 +52,22 @@ import {
   verifySignature,
   type Claim,
 } from '#zk';
-import { ES256KSigner, createJWT } from 'did-jwt';
+import { createJWT } from 'did-jwt';
 import { verifyCredential } from 'did-jwt-vc';
 import { Resolver } from 'did-resolver';
-import { JsonRpcProvider, Wallet, computeAddress } from 'ethers';
+import { JsonRpcProvider, computeAddress } from 'ethers';
 import { getResolver } from 'ethr-did-resolver';
 import { type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { batchDigest, type PostedTradeEvent } from '../../issuer/domain/signed-events.js';
 import type { ZkClaimJson } from '../../issuer/domain/credentials.js';
+import {
+  authJwt as holderAuthJwt,
+  issueAge as issueAgeCredential,
+  newHolder as holderFor,
+  postJson as postUrl,
+  type Holder,
+} from '../helpers/holder.js';
 
 // anvil's well-known dev keys (public test keys, funded on every anvil)
 const OWNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
@@ -130,56 +136,16 @@ function plainResolver(registry: string): Resolver {
   );
 }
 
-/** A holder: a secp256k1 key, its did:ethr (address form) and its zk secret. */
-function newHolder() {
-  const wallet = Wallet.createRandom();
-  const did = `did:ethr:${network}:${wallet.address}`;
-  const secret = holderSecretFromSeed(randomBytes(32));
-  const signer = ES256KSigner(Buffer.from(wallet.privateKey.slice(2), 'hex'));
-  return { wallet, did, secret, signer };
-}
-type Holder = ReturnType<typeof newHolder>;
+const newHolder = () => holderFor(network);
 
 const api = (path: string, init: RequestInit = {}) => fetch(`${issuer.url}${path}`, init);
 const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  api(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
+  postUrl(`${issuer.url}${path}`, body, headers);
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
-
-async function authJwt(h: Holder, payload: Record<string, unknown> = {}): Promise<string> {
-  const challenge = (await (await postJson('/auth/challenge', {})).json()) as {
-    nonce: string;
-    audience: string;
-  };
-  const now = Math.floor(Date.now() / 1000);
-  return createJWT(
-    {
-      aud: challenge.audience,
-      nonce: challenge.nonce,
-      credentialType: 'AgeCredential',
-      holderCommitment: holderCommitment(h.secret).toString(),
-      exp: now + 120,
-      ...payload,
-    },
-    { issuer: h.did, signer: h.signer },
-    { alg: 'ES256K' },
-  );
-}
-
-async function issueAge(h: Holder, birthDate = '1990-02-28'): Promise<string> {
-  const kyc = await postJson(
-    '/admin/kyc',
-    { holderDid: h.did, birthDate, country: 276, kycLevel: 2 },
-    admin,
-  );
-  expect(kyc.status).toBe(200);
-  const res = await postJson('/credentials', { proof: await authJwt(h) });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { credential: string }).credential;
-}
+const authJwt = (h: Holder, payload: Record<string, unknown> = {}) =>
+  holderAuthJwt(issuer.url, h, payload);
+const issueAge = (h: Holder, birthDate?: string) =>
+  issueAgeCredential(issuer.url, ADMIN_KEY, h, birthDate);
 
 describe('issuer: identity', () => {
   it('a plain ethr-did-resolver reads the zk key from the DID document; its hash is the registered one', async () => {

@@ -17,6 +17,9 @@ describe('createProofRequest (sqlite)', () => {
       expiresAt: NOW + 300,
       status: 'pending',
       account: null,
+      requestObject: '',
+      webhookUrl: null,
+      relayStatus: null,
       createdAt: NOW,
     });
     expect(a.challenge).toMatch(/^0x[0-9a-f]{64}$/);

@@ -99,6 +99,11 @@ async function openRequest(
     expiresAt: T + 3_600,
     status: 'pending',
     account: null,
+    requestObject: '',
+    webhookUrl: null,
+    relayStatus: null,
+    relayTxHash: null,
+    relayCode: null,
     createdAt: T - 10,
     ...over,
   };

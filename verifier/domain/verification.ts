@@ -25,8 +25,6 @@ import {
   isVerifyFailure,
   normalizeVerifyItem,
   parsePublicSignals,
-  requestSignalHash,
-  verifierScope,
   type ErrorCode,
   type VerifyResult,
 } from '#zk';
@@ -40,7 +38,13 @@ import {
   type VerificationOutcome,
 } from '../store/schema.js';
 import { bindNullifier, normalizeAccount } from './nullifiers.js';
-import type { CompiledPolicy } from './policies.js';
+import {
+  expectedScope,
+  expectedSignalHash,
+  requestBinding,
+  type GateTarget,
+  type StoredPolicy,
+} from './requests.js';
 
 /** What a policy allows for a revocation root, handed to `rootAccepted`. */
 export interface RootTerms {
@@ -56,6 +60,13 @@ export interface VerificationDeps {
   pool: { verify(proof: unknown, publicSignals: unknown): Promise<VerifyResult> };
   /** This verifier's id (its DID): the scope is `verifierScope(verifierId, policy.id)`. */
   verifierId: string;
+  /** Where mirrored policies live: their scope and signal hash are the gate's (requests.ts). */
+  gate?: GateTarget | undefined;
+  /**
+   * Called inside the transaction that completes a request, after its record is written (the
+   * webhook outbox): a throw rolls the completion back.
+   */
+  onComplete?: ((tx: EntityManager, completion: CompletionEvent) => Promise<void>) | undefined;
   /** Unix seconds. */
   clock: () => number;
   /**
@@ -70,9 +81,20 @@ export interface VerificationDeps {
   ) => boolean | Promise<boolean>;
 }
 
+/** A request's completion, as `onComplete` sees it. */
+export interface CompletionEvent {
+  request: ProofRequestRow;
+  policyId: string;
+  outcome: VerificationOutcome;
+  code: ErrorCode | null;
+  account: string;
+  passExpiresAt: number | null;
+  now: number;
+}
+
 export interface Submission {
   request: ProofRequestRow;
-  policy: CompiledPolicy;
+  policy: StoredPolicy;
   proof: unknown;
   publicSignals: unknown;
   /** The 0x account the result is for (bound into the signal hash). */
@@ -113,7 +135,7 @@ export async function verifySubmission(
   if (request.status !== 'pending') throw completedError();
   if (now >= request.expiresAt) throw expiredError();
 
-  const record = { request, policy, account, consentReceiptHash, now };
+  const record = { request, policy, account, consentReceiptHash, now, onComplete: deps.onComplete };
   const refuse = (code: ErrorCode, message: string, nullifier: string | null = null) =>
     completeFailed(deps.dataSource, { ...record, code, message, nullifier });
 
@@ -130,14 +152,15 @@ export async function verifySubmission(
       maxRootAgeSeconds: policy.maxRootAgeSeconds,
       now,
     }));
+  const binding = requestBinding(policy, deps.verifierId, deps.gate);
   const check = checkPublicSignals(signals, {
-    scope: verifierScope(deps.verifierId, policy.id),
+    scope: expectedScope(binding, policy.id),
     queryHash: policy.queryHash,
-    signalHash: requestSignalHash(
-      request.challenge as Hex,
-      consentReceiptHash as Hex,
-      account as Address,
-    ),
+    signalHash: expectedSignalHash(binding, {
+      challenge: request.challenge as Hex,
+      consentReceiptHash: consentReceiptHash as Hex,
+      account: account as Address,
+    }),
     trustedIssuers,
     rootAccepted: () => rootOk,
     now: BigInt(now),
@@ -182,7 +205,8 @@ export async function verifySubmission(
 
 interface Completion {
   request: ProofRequestRow;
-  policy: CompiledPolicy;
+  policy: StoredPolicy;
+  onComplete: VerificationDeps['onComplete'];
   account: string;
   consentReceiptHash: string;
   now: number;
@@ -226,6 +250,15 @@ async function complete(tx: EntityManager, c: Completion): Promise<void> {
     consentReceiptHash: c.consentReceiptHash,
     passExpiresAt: c.passExpiresAt,
     createdAt: c.now,
+  });
+  await c.onComplete?.(tx, {
+    request: c.request,
+    policyId: c.policy.id,
+    outcome: c.outcome,
+    code: c.code,
+    account: c.account,
+    passExpiresAt: c.passExpiresAt,
+    now: c.now,
   });
 }
 

@@ -16,6 +16,8 @@ import { EntitySchema } from 'typeorm';
 export type PolicyStatus = 'active' | 'disabled';
 export type RequestStatus = 'pending' | 'verified' | 'failed';
 export type VerificationOutcome = 'verified' | 'failed';
+/** On-chain relay of a verified proof: asked for, sent and granted, or refused/failed. */
+export type RelayStatus = 'requested' | 'confirmed' | 'failed';
 
 /** A policy: its validated readable definition (JSON) and the query hash compiled from it. */
 export interface PolicyRow {
@@ -26,6 +28,8 @@ export interface PolicyRow {
   /** The `PolicyInput` as JSON (predicates, trusted issuers, terms, purpose, legal basis). */
   definition: string;
   status: PolicyStatus;
+  /** The ZkGate policy id when the policy is mirrored on-chain (decimal), else null. */
+  chainPolicyId: string | null;
   createdAt: number;
 }
 
@@ -40,6 +44,15 @@ export interface ProofRequestRow {
   status: RequestStatus;
   /** The account the request was completed for (null while pending). */
   account: string | null;
+  /** The signed request object (JWT) the wallet fetches. */
+  requestObject: string;
+  /** Where the completion is announced (signed webhook), or null. */
+  webhookUrl: string | null;
+  /** Null: no relay asked for; else the state of `ZkGate.verifyFor` for the verified proof. */
+  relayStatus: RelayStatus | null;
+  relayTxHash: string | null;
+  /** The error code of a failed relay. */
+  relayCode: string | null;
   createdAt: number;
 }
 
@@ -77,6 +90,7 @@ export const PolicyEntity = new EntitySchema<PolicyRow>({
     queryHash: { name: 'query_hash', type: 'varchar', length: 80 },
     definition: { type: 'text' },
     status: { type: 'varchar', length: 16 },
+    chainPolicyId: { name: 'chain_policy_id', type: 'varchar', length: 80, nullable: true },
     createdAt: { name: 'created_at', ...bigintColumn },
   },
 });
@@ -91,6 +105,11 @@ export const ProofRequestEntity = new EntitySchema<ProofRequestRow>({
     expiresAt: { name: 'expires_at', ...bigintColumn },
     status: { type: 'varchar', length: 16 },
     account: { type: 'varchar', length: 42, nullable: true },
+    requestObject: { name: 'request_object', type: 'text' },
+    webhookUrl: { name: 'webhook_url', type: 'text', nullable: true },
+    relayStatus: { name: 'relay_status', type: 'varchar', length: 16, nullable: true },
+    relayTxHash: { name: 'relay_tx_hash', type: 'varchar', length: 66, nullable: true },
+    relayCode: { name: 'relay_code', type: 'varchar', length: 40, nullable: true },
     createdAt: { name: 'created_at', ...bigintColumn },
   },
 });
@@ -144,6 +163,7 @@ export const CreateVerifierTables1764633600000 = createTablesMigration(
         text('query_hash'),
         { name: 'definition', type: 'text' },
         text('status', 16),
+        { ...text('chain_policy_id'), isNullable: true },
         big('created_at'),
       ],
       indices: [{ name: 'verifier_policy_marketplace', columnNames: ['marketplace_id'] }],
@@ -157,6 +177,11 @@ export const CreateVerifierTables1764633600000 = createTablesMigration(
         big('expires_at'),
         text('status', 16),
         { ...text('account', 42), isNullable: true },
+        { name: 'request_object', type: 'text' },
+        { name: 'webhook_url', type: 'text', isNullable: true },
+        { ...text('relay_status', 16), isNullable: true },
+        { ...text('relay_tx_hash', 66), isNullable: true },
+        { ...text('relay_code', 40), isNullable: true },
         big('created_at'),
       ],
       indices: [{ name: 'verifier_proof_request_expiry', columnNames: ['expires_at'] }],

@@ -1,0 +1,494 @@
+/**
+ * The verifier service end to end on the embedded chain, with the REAL issuer and REAL proofs:
+ * a marketplace creates policies and proof requests over HTTP; the holder's side (as the wallet
+ * agent will do it) fetches the request object, checks its signature against the verifier's DID
+ * document, writes a consent receipt, proves with the credential the issuer issued, and answers.
+ *
+ * - off-chain policy: verified, status, signed webhook, replay refused (A09), 50 concurrent
+ *   answers → exactly one 200 (A10 on the request), consent receipt checked;
+ * - on-chain policy (mirrored into ZkGate): the verified proof is relayed to `verifyFor`, the
+ *   account holds the on-chain pass and paid no gas; disabling goes to the chain too;
+ * - RPC down (A11): the answer is refused with 503 + Retry-After, the request stays pending,
+ *   readiness says so; when the RPC is back the same answer verifies;
+ * - graceful shutdown (A18): an in-flight answer completes, a new one gets 503;
+ * - no personal data in the verifier's database or logs (A17).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createClients, deploy, getPass, getPolicy, startAnvil, type AnvilChain } from '#contracts';
+import { loadIssuerConfig, startIssuer, verifyIssuedCredential, type RunningIssuer } from '#issuer';
+import {
+  buildConsentReceipt,
+  consentReceiptHash,
+  ethrResolver,
+  verifyRequestObject,
+} from '#platform';
+import {
+  compilePolicy,
+  expectedScope,
+  expectedSignalHash,
+  loadVerifierConfig,
+  startVerifier,
+  verifyWebhookSignature,
+  type RunningVerifier,
+} from '#verifier';
+import {
+  RevocationTree,
+  buildWitnessInput,
+  loadVerificationKey,
+  prove,
+  shutdownZk,
+  verifierSolidityPath,
+} from '#zk';
+import { pino } from 'pino';
+import { getAddress, type Address, type Hex } from 'viem';
+import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
+
+const OWNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+const FUNDER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+const RELAYER_KEY = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
+const ADMIN_KEY = 'admin-key-for-tests-0123456789';
+const MARKET_KEY = 'market-key-for-tests-0123456789';
+const WEBHOOK_SECRET = 'webhook-secret-for-tests-012345';
+const BIRTH_DATE = '1990-02-28';
+
+let chain: AnvilChain;
+let work: string;
+let issuer: RunningIssuer;
+let verifier: RunningVerifier;
+let holder: Holder;
+let credential: string;
+let rpcProxy: { url: string; down: boolean; close(): Promise<void> };
+const logLines: string[] = [];
+
+const nowS = () => Math.floor(Date.now() / 1000);
+const market = { authorization: `Bearer ${MARKET_KEY}` };
+const account = (n: number) => getAddress(`0x${n.toString(16).padStart(40, '0')}`);
+
+/** A JSON-RPC proxy to anvil that can be switched off (A11). */
+async function startRpcProxy(target: string) {
+  const state = { down: false };
+  const server: Server = createServer((req, res) => {
+    if (state.down) {
+      res.writeHead(502).end('bad gateway');
+      return;
+    }
+    const up = httpRequest(target, { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.writeHead(502).end());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get down() {
+      return state.down;
+    },
+    set down(v: boolean) {
+      state.down = v;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function verifierEnv(over: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    VERIFIER_PORT: '0',
+    VERIFIER_DATA_DIR: join(work, 'verifier'),
+    VERIFIER_KMS_SECRET: 'ab'.repeat(32),
+    VERIFIER_MARKETPLACES: `demo-market:${MARKET_KEY}:${WEBHOOK_SECRET}`,
+    RPC_URL: rpcProxy.url,
+    ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
+    VERIFIER_RELAYER_KEY: RELAYER_KEY,
+    VERIFIER_POOL_THREADS: '1',
+    LOG_LEVEL: 'info',
+    ...over,
+  };
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'zkrep-verifier-e2e-'));
+  chain = await startAnvil();
+  const { publicClient, walletClient } = createClients({
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    account: { privateKey: OWNER_KEY },
+  });
+  await deploy({
+    publicClient,
+    walletClient,
+    verifierSourcePath: verifierSolidityPath(),
+    verificationKey: loadVerificationKey(),
+    deploymentsDir: join(work, 'deployments'),
+  });
+  issuer = await startIssuer(
+    loadIssuerConfig({
+      ISSUER_PORT: '0',
+      ISSUER_DATA_DIR: join(work, 'issuer'),
+      ISSUER_KMS_SECRET: 'cd'.repeat(32),
+      ISSUER_ADMIN_API_KEYS: ADMIN_KEY,
+      RPC_URL: chain.rpcUrl,
+      ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
+      ISSUER_REGISTRY_OWNER_KEY: OWNER_KEY,
+      ISSUER_FUNDER_KEY: FUNDER_KEY,
+      LOG_LEVEL: 'silent',
+    }),
+  );
+  rpcProxy = await startRpcProxy(chain.rpcUrl);
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  verifier = await startVerifier(loadVerifierConfig(verifierEnv()), {
+    logger: pino({ level: 'info' }, sink),
+    webhookIntervalMs: 3_600_000, // delivered on demand (deliverWebhooks) in this file
+  });
+  holder = newHolder(`0x${chain.chainId.toString(16)}`);
+  credential = await issueAge(issuer.url, ADMIN_KEY, holder, BIRTH_DATE);
+}, 180_000);
+
+afterAll(async () => {
+  await verifier?.close();
+  await issuer?.close();
+  await rpcProxy?.close();
+  await chain?.stop();
+  await shutdownZk();
+  await rm(work, { recursive: true, force: true });
+});
+
+const v = (path: string, init: RequestInit = {}) => fetch(`${verifier.url}${path}`, init);
+
+async function createPolicy(over: Record<string, unknown> = {}) {
+  const res = await postJson(
+    `${verifier.url}/v1/policies`,
+    {
+      schema: 'AgeCredential',
+      trustedIssuers: [issuer.issuerKeyHash.toString()],
+      predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
+      purpose: 'Alcohol may only be sold to adults.',
+      retentionDays: 90,
+      legalBasis: 'legal_obligation',
+      passLifetimeSeconds: 86_400,
+      maxProofAgeSeconds: 600,
+      maxRootAgeSeconds: 3_600,
+      ...over,
+    },
+    market,
+  );
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; queryHash: string; chainPolicyId: string | null };
+}
+
+interface Created {
+  id: string;
+  requestUri: string;
+  walletUrl: string;
+  qr: { png: string; svg: string };
+}
+async function createRequest(policyId: string, over: Record<string, unknown> = {}) {
+  const res = await postJson(`${verifier.url}/v1/requests`, { policyId, ...over }, market);
+  expect(res.status).toBe(201);
+  return (await res.json()) as Created;
+}
+
+/** The wallet's side: verify the request object, consent, prove. Returns the answer body. */
+async function answerFor(created: Created, who: Holder, acct: Address, did = verifier.did) {
+  const requestObject = await (await fetch(created.requestUri)).text();
+  const resolver = ethrResolver({
+    name: `0x${chain.chainId.toString(16)}`,
+    chainId: chain.chainId,
+    rpcUrl: chain.rpcUrl,
+    registry: issuer.deployment.contracts.didRegistry.address,
+  });
+  const ro = await verifyRequestObject(requestObject, { resolver, now: nowS() });
+  expect(ro.clientId).toBe(did);
+  const consentReceipt = buildConsentReceipt(ro.claims, {
+    verifier: ro.clientId,
+    account: acct,
+    now: nowS(),
+  });
+  const checked = await verifyIssuedCredential(credential, { resolver });
+  if (!checked.verified) throw new Error(checked.message);
+  const { claims } = ro;
+  const { queryHash: _queryHash, ...readable } = claims.policy;
+  const compiled = compilePolicy({
+    ...readable,
+    marketplaceId: 'wallet-side',
+    maxRootAgeSeconds: 0,
+  });
+  expect(compiled.queryHash.toString()).toBe(claims.policy.queryHash);
+  expect(expectedScope(claims.binding, claims.policy.id).toString()).toBe(claims.scope);
+  const snapshot = await (await fetch(`${issuer.url}/revocation`)).json();
+  const input = buildWitnessInput({
+    secret: who.secret,
+    claim: checked.claim,
+    issuerPublicKey: checked.issuerPublicKey,
+    signature: checked.signature,
+    revocation: RevocationTree.deserialize(snapshot as never),
+    query: compiled.query,
+    time: BigInt(nowS()),
+    scope: BigInt(claims.scope),
+    signalHash: expectedSignalHash(claims.binding, {
+      challenge: claims.challenge as Hex,
+      consentReceiptHash: consentReceiptHash(consentReceipt),
+      account: acct,
+    }),
+  });
+  const { proof, publicSignals } = await prove(input);
+  return { proof, publicSignals, account: acct, consentReceipt };
+}
+
+const submit = (created: Created, body: unknown) =>
+  postJson(`${verifier.url}/v1/requests/${created.id}/response`, body);
+
+describe('verifier e2e: an off-chain policy', () => {
+  let policy: { id: string };
+  let created: Created;
+  let answer: Awaited<ReturnType<typeof answerFor>>;
+  const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+  let hook: Server;
+
+  beforeAll(async () => {
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    policy = await createPolicy({ id: 'adult-buyers' });
+    const { port } = hook.address() as AddressInfo;
+    created = await createRequest(policy.id, { webhookUrl: `http://127.0.0.1:${port}/zkrep` });
+    answer = await answerFor(created, holder, account(0xa11ce));
+  }, 120_000);
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => hook.close(() => resolve()));
+  });
+
+  it('serves the request object, a wallet URL and QR codes', async () => {
+    expect(created.walletUrl).toMatch(/^openid4vp:\/\/\?client_id=did%3Aethr%3A/);
+    const png = Buffer.from(await (await fetch(created.qr.png)).arrayBuffer());
+    expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(await (await fetch(created.qr.svg)).text()).toMatch(/^<svg[^>]*>.*<path/s);
+    const status = await (await v(`/v1/requests/${created.id}`, { headers: market })).json();
+    expect(status).toMatchObject({ status: 'pending', result: null, relay: null });
+  });
+
+  it('refuses a consent receipt for another purpose, leaving the request pending', async () => {
+    const res = await submit(created, {
+      ...answer,
+      consentReceipt: { ...answer.consentReceipt, purpose: 'Marketing.' },
+    });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ code: 'consent_mismatch' });
+    const status = (await (await v(`/v1/requests/${created.id}`, { headers: market })).json()) as {
+      status: string;
+    };
+    expect(status.status).toBe('pending');
+  });
+
+  it('verifies the honest answer; of 50 concurrent copies exactly one gets 200 (A09/A10)', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        submit(created, answer).then(async (r) => ({
+          status: r.status,
+          body: (await r.json()) as { verified?: boolean; code?: string; passExpiresAt?: number },
+        })),
+      ),
+    );
+    const ok = results.filter((r) => r.status === 200);
+    expect(ok).toHaveLength(1);
+    expect(ok[0]!.body.verified).toBe(true);
+    expect(ok[0]!.body.passExpiresAt).toBeGreaterThan(nowS());
+    expect(results.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(
+      Array(49).fill('request_completed'),
+    );
+    const status = (await (await v(`/v1/requests/${created.id}`, { headers: market })).json()) as {
+      status: string;
+      result: { verified: boolean; account: string };
+    };
+    expect(status.status).toBe('verified');
+    expect(status.result).toMatchObject({ verified: true, account: account(0xa11ce) });
+  });
+
+  it('announces the verdict in one signed webhook', async () => {
+    await verifier.deliverWebhooks();
+    expect(received).toHaveLength(1);
+    const [d] = received;
+    expect(
+      verifyWebhookSignature({
+        secret: WEBHOOK_SECRET,
+        header: String(d!.headers['zkrep-signature']),
+        body: d!.body,
+        now: nowS(),
+      }),
+    ).toBe(true);
+    expect(JSON.parse(d!.body)).toMatchObject({
+      type: 'proof_request.completed',
+      data: { requestId: created.id, policyId: 'adult-buyers', verified: true },
+    });
+    await verifier.deliverWebhooks();
+    expect(received).toHaveLength(1);
+  });
+
+  it('the same credential for another account on a new request: nullifier_reused (409)', async () => {
+    const second = await createRequest(policy.id);
+    const res = await submit(second, await answerFor(second, holder, account(0xb0b)));
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ verified: false, code: 'nullifier_reused' });
+  });
+
+  it('another marketplace or no key sees nothing', async () => {
+    expect((await v(`/v1/requests/${created.id}`)).status).toBe(401);
+    expect(
+      (await v(`/v1/requests/${created.id}`, { headers: { authorization: 'Bearer nope' } })).status,
+    ).toBe(401);
+  });
+});
+
+describe('verifier e2e: a policy mirrored into ZkGate, relayed to verifyFor', () => {
+  it('creates the chain policy, relays the verified proof, and the account holds the pass', async () => {
+    const policy = await createPolicy({ id: 'adult-buyers-onchain', onChain: true });
+    expect(policy.chainPolicyId).toMatch(/^[1-9][0-9]*$/);
+    const { publicClient } = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId });
+    const gate = issuer.deployment.contracts.zkGate.address;
+    const onChain = await getPolicy(publicClient, {
+      gate,
+      policyId: BigInt(policy.chainPolicyId!),
+    });
+    expect(onChain.queryHash.toString()).toBe(policy.queryHash);
+
+    const created = await createRequest(policy.id, { relay: true });
+    const acct = account(0xca11);
+    const res = await submit(created, await answerFor(created, holder, acct));
+    const body = (await res.json()) as { verified: boolean; relay: { status: string } };
+    expect(res.status).toBe(200);
+    expect(body.relay).toMatchObject({ status: 'confirmed', code: null });
+    const pass = await getPass(publicClient, {
+      gate,
+      policyId: BigInt(policy.chainPolicyId!),
+      account: acct,
+    });
+    expect(pass.valid).toBe(true);
+    // The account never sent a transaction: the relayer paid.
+    expect(await publicClient.getTransactionCount({ address: acct })).toBe(0);
+
+    const disabled = await postJson(`${verifier.url}/v1/policies/${policy.id}/disable`, {}, market);
+    expect(disabled.status).toBe(200);
+    const after = await getPolicy(publicClient, { gate, policyId: BigInt(policy.chainPolicyId!) });
+    expect(after.disabled).toBe(true);
+  });
+});
+
+describe('verifier e2e: faults', () => {
+  it('A11: with the RPC down the answer fails closed (503, Retry-After) and stays answerable', async () => {
+    const policy = await createPolicy({ id: 'a11-policy' });
+    const created = await createRequest(policy.id);
+    const answer = await answerFor(created, holder, account(0xa11));
+    rpcProxy.down = true;
+    try {
+      const res = await submit(created, answer);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(await res.json()).toMatchObject({ code: 'chain_unreachable' });
+      const ready = await v('/ready');
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ chain: false, database: true });
+    } finally {
+      rpcProxy.down = false;
+    }
+    const res = await submit(created, answer);
+    expect(res.status).toBe(200);
+    expect((await v('/ready')).status).toBe(200);
+  });
+
+  it('A17: no personal data in the database or the logs', async () => {
+    const tables = [
+      'verifier_policy',
+      'verifier_proof_request',
+      'verifier_nullifier_binding',
+      'verifier_verification_record',
+      'verifier_webhook_delivery',
+    ];
+    const dump: string[] = [];
+    for (const t of tables) {
+      dump.push(JSON.stringify(await verifier.dataSource.query(`SELECT * FROM ${t}`)));
+    }
+    const db = dump.join('\n');
+    const logs = logLines.join('');
+    expect(db.length).toBeGreaterThan(1_000);
+    expect(logs).toContain('verifier listening');
+    const pii = [
+      holder.did.toLowerCase(),
+      holder.wallet.address.toLowerCase(),
+      BIRTH_DATE,
+      BIRTH_DATE.replaceAll('-', ''),
+      credential.slice(-40),
+    ];
+    for (const p of pii) {
+      expect(db.toLowerCase()).not.toContain(p.toLowerCase());
+      expect(logs.toLowerCase()).not.toContain(p.toLowerCase());
+    }
+    // No raw proof reaches the logs (A17).
+    expect(logs).not.toMatch(/pi_a|publicSignals|consentReceipt/);
+  });
+
+  it('A18: a shutdown lets the in-flight answer finish and refuses new work', async () => {
+    const second = await startVerifier(
+      loadVerifierConfig(verifierEnv({ VERIFIER_DATA_DIR: join(work, 'verifier-2') })),
+      { logger: pino({ level: 'silent' }) },
+    );
+    try {
+      const base = second.url;
+      const policy = await postJson(
+        `${base}/v1/policies`,
+        {
+          id: 'a18',
+          schema: 'AgeCredential',
+          trustedIssuers: [issuer.issuerKeyHash.toString()],
+          predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
+          purpose: 'Adults only.',
+          retentionDays: 30,
+          legalBasis: 'legal_obligation',
+          passLifetimeSeconds: 3_600,
+          maxProofAgeSeconds: 600,
+          maxRootAgeSeconds: 3_600,
+        },
+        market,
+      );
+      expect(policy.status).toBe(201);
+      const res = await postJson(`${base}/v1/requests`, { policyId: 'a18' }, market);
+      const created = (await res.json()) as Created;
+      const answer = await answerFor(created, holder, account(0xa18), second.did);
+      const inFlight = postJson(`${base}/v1/requests/${created.id}/response`, answer);
+      // Close once the answer is in the verifier's hands (queued or being checked).
+      for (let i = 0; i < 5_000 && second.pool.queued + second.pool.inFlight === 0; i++) {
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const closing = second.close();
+      const verdict = await inFlight;
+      expect(verdict.status).toBe(200);
+      await closing;
+      await expect(fetch(`${base}/health`)).rejects.toThrow();
+    } finally {
+      await second.close();
+    }
+  });
+});

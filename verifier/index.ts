@@ -1,0 +1,28 @@
+/**
+ * `#verifier`: the verifier service's public API. Explicit named exports only.
+ */
+export { API_VERSION, createApp, type VerifierApp, type VerifierDeps } from './app.js';
+export { loadVerifierConfig, type MarketplaceAccount, type VerifierConfig } from './config.js';
+export { VerifierError } from './errors.js';
+export {
+  compilePolicy,
+  LEGAL_BASES,
+  POLICY_SCHEMAS,
+  PREDICATE_OPS,
+  type CompiledPolicy,
+  type PolicyInput,
+  type PredicateInput,
+} from './domain/policies.js';
+export {
+  expectedContext,
+  expectedScope,
+  expectedSignalHash,
+  type RequestBinding,
+} from './domain/requests.js';
+export {
+  signWebhook,
+  verifyWebhookSignature,
+  WEBHOOK_EVENT_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+} from './domain/webhooks.js';
+export { startVerifier, type RunningVerifier, type StartVerifierOptions } from './service.js';

@@ -1,0 +1,143 @@
+/**
+ * Public routes: liveness, readiness (database, chain RPC, clock), Prometheus metrics, and what a
+ * wallet opens: the signed request object and its QR codes (PNG and SVG of the wallet URL).
+ */
+import { Router } from 'express';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { ErrorBody, httpError, parseInput, walletUrl, z } from '#platform';
+import type { VerifierDeps } from '../app.js';
+import { qrPng, qrSvg } from '../domain/qr.js';
+import { ProofRequestEntity } from '../store/schema.js';
+import type { VerifierMetrics } from '../metrics.js';
+
+const Health = z.object({ status: z.literal('ok') }).openapi('Health');
+const Ready = z
+  .object({
+    status: z.enum(['ready', 'unavailable']),
+    database: z.boolean(),
+    chain: z.boolean(),
+    clock: z.boolean(),
+  })
+  .openapi('Readiness');
+const RequestId = z.object({ id: z.uuid() });
+
+/** The URLs of a request, as the marketplace and the wallet use them. */
+export function requestUrls(baseUrl: string, verifierId: string, id: string) {
+  const requestUri = `${baseUrl}/v1/requests/${id}/request.jwt`;
+  return {
+    requestUri,
+    responseUri: `${baseUrl}/v1/requests/${id}/response`,
+    walletUrl: walletUrl({ clientId: verifierId, requestUri }),
+    qr: { png: `${baseUrl}/v1/requests/${id}/qr.png`, svg: `${baseUrl}/v1/requests/${id}/qr.svg` },
+  };
+}
+
+export function publicRouter(
+  deps: VerifierDeps,
+  openapi: OpenAPIRegistry,
+  metrics: VerifierMetrics,
+): Router {
+  const r = Router();
+  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+  const err = (description: string) => ({ description, ...json(ErrorBody) });
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness',
+    responses: { 200: { description: 'alive', ...json(Health) } },
+  });
+  r.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/ready',
+    summary: 'Readiness: the database and the chain RPC answer, and the clock is sane',
+    responses: {
+      200: { description: 'ready', ...json(Ready) },
+      503: { description: 'a dependency is down or the clock is off', ...json(Ready) },
+    },
+  });
+  r.get('/ready', async (_req, res) => {
+    const [database, chain, clock] = await Promise.all([
+      deps.ready.database().catch(() => false),
+      deps.ready.chain().catch(() => false),
+      deps.ready.clock().catch(() => false),
+    ]);
+    const ok = database && chain && clock;
+    if (!ok) res.set('Retry-After', '5');
+    res
+      .status(ok ? 200 : 503)
+      .json({ status: ok ? 'ready' : 'unavailable', database, chain, clock });
+  });
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (verdicts by outcome, pool queue depth, latency histograms)',
+    responses: {
+      200: {
+        description: 'text exposition format',
+        content: { 'text/plain': { schema: z.string() } },
+      },
+    },
+  });
+  r.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  const pending = async (id: string) => {
+    const row = await deps.dataSource.getRepository(ProofRequestEntity).findOne({ where: { id } });
+    if (!row || !row.requestObject) return httpError('not_found', 'no proof request has this id');
+    return row;
+  };
+
+  openapi.registerPath({
+    method: 'get',
+    path: '/v1/requests/{id}/request.jwt',
+    summary: 'The request object a wallet fetches: a JWT signed by the verifier DID',
+    request: { params: RequestId },
+    responses: {
+      200: {
+        description: 'compact JWS (typ oauth-authz-req+jwt)',
+        content: { 'application/oauth-authz-req+jwt': { schema: z.string() } },
+      },
+      404: err('unknown request'),
+    },
+  });
+  r.get('/v1/requests/:id/request.jwt', async (req, res) => {
+    const { id } = parseInput(RequestId, req.params, 'path');
+    const row = await pending(id);
+    res
+      .set('cache-control', 'no-store')
+      .type('application/oauth-authz-req+jwt')
+      .send(row.requestObject);
+  });
+
+  for (const format of ['png', 'svg'] as const) {
+    openapi.registerPath({
+      method: 'get',
+      path: `/v1/requests/{id}/qr.${format}`,
+      summary: `The wallet URL of a request as a QR code (${format.toUpperCase()})`,
+      request: { params: RequestId },
+      responses: {
+        200: {
+          description: 'QR code',
+          content: { [format === 'png' ? 'image/png' : 'image/svg+xml']: { schema: z.string() } },
+        },
+        404: err('unknown request'),
+      },
+    });
+    r.get(`/v1/requests/:id/qr.${format}`, async (req, res) => {
+      const { id } = parseInput(RequestId, req.params, 'path');
+      await pending(id);
+      const url = requestUrls(deps.baseUrl, deps.verifierId, id).walletUrl;
+      res.set('cache-control', 'no-store');
+      if (format === 'png') res.type('image/png').send(await qrPng(url));
+      else res.type('image/svg+xml').send(await qrSvg(url));
+    });
+  }
+  return r;
+}

@@ -1,0 +1,133 @@
+/**
+ * The wallet's route: its answer to a proof request (proof, public signals, consent receipt,
+ * account), validated by one strict schema (SECURITY-CASES A01–A06: size limit, JSON only, no
+ * unknown keys, signals as canonical decimal strings, exactly 7 of them; the client never picks a
+ * verification key, circuit or verifier). Verdicts are typed `{ verified, code }` with coarse
+ * reason codes (A16): 200 when verified, otherwise the status of the code (422, 409 for a
+ * nullifier bound to another account) with the same body shape.
+ */
+import express, { Router } from 'express';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { ConsentReceipt, ErrorBody, parseInput, z } from '#platform';
+import { ZkrepError, httpStatusOf, PUBLIC_SIGNAL_COUNT } from '#zk';
+import type { VerifierDeps } from '../app.js';
+import { answerProofRequest } from '../domain/responses.js';
+import type { VerifierMetrics } from '../metrics.js';
+
+const Decimal = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'a canonical decimal string');
+const Proof = z
+  .object({
+    pi_a: z.array(Decimal).length(3),
+    pi_b: z.array(z.array(Decimal).length(2)).length(3),
+    pi_c: z.array(Decimal).length(3),
+    protocol: z.literal('groth16'),
+    curve: z.literal('bn128'),
+  })
+  .strict()
+  .openapi('Groth16Proof');
+export const ProofResponse = z
+  .object({
+    proof: Proof,
+    publicSignals: z.array(Decimal).length(PUBLIC_SIGNAL_COUNT),
+    account: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+    consentReceipt: ConsentReceipt,
+  })
+  .strict()
+  .openapi('ProofResponse');
+const Relay = z
+  .object({
+    status: z.enum(['requested', 'confirmed', 'failed']),
+    transactionHash: z.string().nullable(),
+    code: z.string().nullable(),
+  })
+  .nullable();
+const Verdict = z
+  .object({
+    verified: z.boolean(),
+    requestId: z.string(),
+    code: z.string().optional(),
+    message: z.string().optional(),
+    passExpiresAt: z.number().int().optional(),
+    relay: Relay,
+  })
+  .openapi('Verdict');
+const RequestId = z.object({ id: z.uuid() });
+
+export function walletRouter(
+  deps: VerifierDeps,
+  openapi: OpenAPIRegistry,
+  metrics: VerifierMetrics,
+): Router {
+  const r = Router();
+  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+  const err = (description: string) => ({ description, ...json(ErrorBody) });
+
+  openapi.registerPath({
+    method: 'post',
+    path: '/v1/requests/{id}/response',
+    summary:
+      "The wallet's answer: a zero-knowledge proof bound to the challenge, consent and account",
+    request: { params: RequestId, body: json(ProofResponse) },
+    responses: {
+      200: { description: 'verified: the account holds a pass', ...json(Verdict) },
+      400: err('malformed answer'),
+      404: err('unknown request'),
+      409: {
+        description: 'request already answered, or the credential is bound to another account',
+        ...json(Verdict),
+      },
+      410: err('request expired'),
+      413: err('body too large'),
+      422: { description: 'refused: the code says which check failed', ...json(Verdict) },
+      503: err('busy (queue full, shutting down) or the chain is unreachable: retry'),
+    },
+  });
+  r.post(
+    '/v1/requests/:id/response',
+    express.json({ limit: '32kb', strict: true }),
+    async (req, res) => {
+      const { id } = parseInput(RequestId, req.params, 'path');
+      const body = parseInput(ProofResponse, req.body);
+      const started = process.hrtime.bigint();
+      try {
+        const result = await answerProofRequest(
+          {
+            dataSource: deps.dataSource,
+            pool: deps.pool,
+            verifierId: deps.verifierId,
+            clock: deps.now,
+            rootAccepted: deps.rootAccepted,
+            gate: deps.gate,
+            relayer: deps.relayer,
+            onFinal: deps.onFinal,
+          },
+          { requestId: id, ...body },
+        );
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        if (result.relay && result.relay.status !== 'requested') metrics.relay(result.relay.status);
+        if (result.verified) {
+          metrics.verification('verified', null, seconds);
+          res.json({
+            verified: true,
+            requestId: result.requestId,
+            passExpiresAt: result.passExpiresAt,
+            relay: result.relay,
+          });
+        } else {
+          metrics.verification('failed', result.code, seconds);
+          res.status(httpStatusOf(result.code)).json({
+            verified: false,
+            requestId: result.requestId,
+            code: result.code,
+            message: result.message,
+            relay: result.relay,
+          });
+        }
+      } catch (e) {
+        metrics.refusal(e instanceof ZkrepError ? e.code : 'internal');
+        throw e;
+      }
+    },
+  );
+  return r;
+}

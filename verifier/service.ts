@@ -1,0 +1,292 @@
+/**
+ * The verifier's composition root: from a validated config to a listening API. Finds the zkrep
+ * deployment on the chain, opens the one database (SQLite, or PostgreSQL when `DATABASE_URL` is
+ * set: then several stateless nodes share it), loads or creates the verifier's did:ethr (keys in
+ * the KMS), starts the verifier pool and the webhook dispatcher, wires the chain (revocation
+ * roots, ZkGate mirror and relay when a relayer key is set), checks mirrored policies against the
+ * chain, and listens. `server.ts` calls it; so do the end-to-end tests.
+ *
+ * `close()` is the graceful shutdown (SECURITY-CASES A18): new requests get 503 at once, the
+ * listener stops, in-flight requests finish (up to `shutdownGraceMs`), then the dispatcher, the
+ * pool and the database close. A verification is one transaction, so a request cut short leaves
+ * either everything (binding, completion, record, webhook) or nothing: never a half-consumed
+ * nullifier.
+ */
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { createClients, readDeployment, rpcChainId, type Deployment } from '#contracts';
+import {
+  agentJwtSigner,
+  createEthrAgent,
+  createLogger,
+  openDatabase,
+  signRequestObject,
+  withTransaction,
+  type EthrNetwork,
+} from '#platform';
+import { createVerifierPool, type VerifierPool } from '#zk';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { createApp, type VerifierDeps } from './app.js';
+import { checkMirror, gateMirror, gateRelayer, registryRootCheck } from './chain.js';
+import type { VerifierConfig } from './config.js';
+import { listPolicies } from './domain/policy-store.js';
+import { createWebhookDispatcher, enqueueWebhook } from './domain/webhooks.js';
+import { VerifierError } from './errors.js';
+import { PolicyEntity, VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from './store/schema.js';
+import { WEBHOOK_ENTITIES, WEBHOOK_MIGRATIONS } from './store/webhook-schema.js';
+
+export interface RunningVerifier {
+  url: string;
+  did: string;
+  deployment: Deployment;
+  dataSource: DataSource;
+  pool: VerifierPool;
+  /** Delivers due webhooks now (also runs every second). */
+  deliverWebhooks(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StartVerifierOptions {
+  logger?: Logger;
+  /** Unix seconds (tests move the clock with the chain). */
+  now?: () => number;
+  /** How often the webhook dispatcher runs (default 1 s). */
+  webhookIntervalMs?: number;
+  /** Webhook retry schedule (default 2 s doubling to 1 h, 8 attempts). */
+  webhookBaseDelaySeconds?: number;
+}
+
+/** The clock is sane when it is not behind the chain's latest block by more than this. */
+const MAX_CLOCK_BEHIND_CHAIN_SECONDS = 300;
+
+export async function startVerifier(
+  config: VerifierConfig,
+  options: StartVerifierOptions = {},
+): Promise<RunningVerifier> {
+  const logger = options.logger ?? createLogger({ name: 'verifier', level: config.logLevel });
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+
+  const chainId = await rpcChainId(config.rpcUrl);
+  const deployment = await readDeployment(chainId, config.deploymentsDir);
+  if (!deployment) {
+    throw new VerifierError(
+      'config_invalid',
+      `no zkrep deployment for chain ${chainId}: deploy first`,
+    );
+  }
+  const gateAddress = deployment.contracts.zkGate.address;
+  const network: EthrNetwork = {
+    name: config.didNetwork ?? `0x${chainId.toString(16)}`,
+    chainId,
+    rpcUrl: config.rpcUrl,
+    registry: deployment.contracts.didRegistry.address,
+  };
+
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const dataSource = await openDatabase({
+      ...(config.databaseUrl ? { url: config.databaseUrl } : { sqlitePath: config.sqlitePath }),
+      entities: [...VERIFIER_ENTITIES, ...WEBHOOK_ENTITIES],
+      migrations: [...VERIFIER_MIGRATIONS, ...WEBHOOK_MIGRATIONS],
+    });
+    closers.push(() => dataSource.destroy());
+
+    const agent = createEthrAgent({ dataSource, kmsSecretKey: config.kmsSecret, network });
+    const identifier = await agent.didManagerGetOrCreate({ alias: 'zkrep-verifier' });
+    const kid = identifier.controllerKeyId ?? identifier.keys[0]?.kid;
+    if (!kid) throw new VerifierError('config_invalid', 'the verifier DID has no key');
+    const did = identifier.did;
+    const signer = agentJwtSigner(agent, kid);
+
+    const pool = await createVerifierPool({
+      ...(config.poolThreads ? { threads: config.poolThreads } : {}),
+      maxQueue: config.poolMaxQueue,
+    });
+    closers.push(() => pool.close());
+
+    const { publicClient } = createClients({ rpcUrl: config.rpcUrl, chainId });
+    const relayerWallet = config.relayerKey
+      ? createClients({
+          rpcUrl: config.rpcUrl,
+          chainId,
+          account: { privateKey: config.relayerKey },
+        }).walletClient
+      : undefined;
+    const gate = { chainId, address: gateAddress };
+    const mirror = relayerWallet
+      ? gateMirror({ publicClient, walletClient: relayerWallet, gate: gateAddress })
+      : undefined;
+    const relayer = relayerWallet
+      ? gateRelayer({ publicClient, walletClient: relayerWallet, gate: gateAddress })
+      : undefined;
+
+    const secrets = new Map(config.marketplaces.map((m) => [m.id, m.webhookSecret]));
+    const dispatcher = createWebhookDispatcher({
+      dataSource,
+      secretOf: (id) => secrets.get(id),
+      now,
+      logger,
+      ...(options.webhookBaseDelaySeconds !== undefined
+        ? { baseDelaySeconds: options.webhookBaseDelaySeconds }
+        : {}),
+    });
+
+    await reconcileMirrors({
+      dataSource,
+      publicClient,
+      gate: gateAddress,
+      logger,
+      marketplaces: config.marketplaces.map((m) => m.id),
+    });
+
+    // Listen first, so a port-0 server knows its URL before the app (which serves it) is built.
+    const server: Server = createServer();
+    server.headersTimeout = 10_000; // slow-loris (A15)
+    server.requestTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const baseUrl = config.port === 0 ? `http://${config.host}:${port}` : config.baseUrl;
+
+    let draining = false;
+    let inFlight = 0;
+    let idle: (() => void) | undefined;
+    server.on('request', (_req, res) => {
+      inFlight++;
+      res.once('close', () => {
+        inFlight--;
+        if (inFlight === 0) idle?.();
+      });
+    });
+
+    const deps: VerifierDeps = {
+      dataSource,
+      pool,
+      logger,
+      baseUrl,
+      verifierId: did,
+      signRequestObject: ({ claims, responseUri, iat, exp }) =>
+        signRequestObject({
+          did,
+          kid: `${did}#controller`,
+          signer,
+          responseUri,
+          claims,
+          iat,
+          exp,
+        }),
+      marketplaces: config.marketplaces,
+      now,
+      rootAccepted: registryRootCheck(publicClient, gateAddress),
+      gate,
+      mirror,
+      relayer,
+      onFinal: async (tx, final) => {
+        if (!final.request.webhookUrl) return;
+        const policy = await tx
+          .getRepository(PolicyEntity)
+          .findOneOrFail({ where: { id: final.policyId } });
+        await enqueueWebhook(tx, {
+          requestId: final.request.id,
+          marketplaceId: policy.marketplaceId,
+          url: final.request.webhookUrl,
+          type: 'proof_request.completed',
+          data: {
+            requestId: final.request.id,
+            policyId: final.policyId,
+            verified: final.outcome === 'verified',
+            code: final.code,
+            account: final.account,
+            passExpiresAt: final.passExpiresAt,
+            relay: final.relay,
+          },
+          now: final.now,
+        });
+      },
+      ready: {
+        database: async () => {
+          await dataSource.query('SELECT 1');
+          return true;
+        },
+        chain: async () => (await publicClient.getBlockNumber({ cacheTime: 0 })) >= 0n,
+        clock: async () => {
+          const block = await publicClient.getBlock({ blockTag: 'latest' });
+          return now() + MAX_CLOCK_BEHIND_CHAIN_SECONDS >= Number(block.timestamp);
+        },
+      },
+      rateLimitPerIp: config.rateLimitPerIp,
+      rateLimitPerKey: config.rateLimitPerKey,
+      requestTtlSeconds: config.requestTtlSeconds,
+      draining: () => draining,
+    };
+    const app = createApp(deps);
+    server.on('request', app);
+    dispatcher.start(options.webhookIntervalMs ?? 1_000);
+    closers.push(() => dispatcher.stop());
+    closers.push(async () => {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => (idle = resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref()),
+        ]);
+      }
+      server.closeAllConnections();
+      await closed;
+    });
+    logger.info({ url: baseUrl, did }, 'verifier listening');
+    return {
+      url: baseUrl,
+      did,
+      deployment,
+      dataSource,
+      pool,
+      deliverWebhooks: async () => {
+        await dispatcher.runOnce();
+      },
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+/**
+ * Compares every mirrored policy with ZkGate's at start. A policy disabled on-chain (by its admin
+ * key elsewhere) is disabled here too; any other difference is logged as an error (the two were
+ * created from one definition, so a difference means tampering or a wrong deployment).
+ */
+async function reconcileMirrors(p: {
+  dataSource: DataSource;
+  publicClient: Parameters<typeof checkMirror>[0];
+  gate: `0x${string}`;
+  logger: Logger;
+  marketplaces: string[];
+}): Promise<void> {
+  for (const marketplaceId of p.marketplaces) {
+    for (const policy of await listPolicies(p.dataSource, marketplaceId)) {
+      if (!policy.chainPolicyId) continue;
+      const problems = await checkMirror(p.publicClient, p.gate, policy).catch(() => [
+        'unreadable',
+      ]);
+      if (problems.length === 0) continue;
+      if (problems.length === 1 && problems[0] === 'disabled' && policy.status === 'active') {
+        await withTransaction(p.dataSource, (tx) =>
+          tx.getRepository(PolicyEntity).update({ id: policy.id }, { status: 'disabled' }),
+        );
+        p.logger.warn({ policy: policy.id }, 'policy disabled on-chain: disabled here too');
+        continue;
+      }
+      p.logger.error({ policy: policy.id, problems }, 'mirrored policy differs from ZkGate');
+    }
+  }
+}
