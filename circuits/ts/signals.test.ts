@@ -20,6 +20,7 @@ import {
   gateScope,
   gateSignalHash,
   parsePublicSignals,
+  requestContext,
   requestSignalHash,
   verifierScope,
 } from './signals.js';
@@ -280,6 +281,33 @@ describe('gateSignalHash', () => {
       expect.objectContaining({ code: 'bad_input' }),
     );
     expect(() => gateSignalHash(SENDER, `0x${'00'.repeat(33)}`)).toThrow(
+      expect.objectContaining({ code: 'bad_input' }),
+    );
+  });
+});
+
+describe('requestContext', () => {
+  it('equals keccak256(abi.encode(bytes32, bytes32)) (property), unreduced', () => {
+    fc.assert(
+      fc.property(bytes32Arb, bytes32Arb, (challenge, receipt) => {
+        const c = requestContext(challenge, receipt);
+        expect(c).toBe(keccak256(`0x${bytes32Word(challenge)}${bytes32Word(receipt)}`));
+        if (challenge !== receipt) expect(requestContext(receipt, challenge)).not.toBe(c);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a gate proof for a request binds challenge, receipt and account through the context', () => {
+    const ctx = requestContext(ONE32, `0x${'22'.repeat(32)}`);
+    expect(gateSignalHash(SENDER, ctx)).toBe(hashWords(addrWord(SENDER), bytes32Word(ctx)));
+    expect(gateSignalHash(SENDER, ctx)).not.toBe(
+      gateSignalHash(SENDER, requestContext(ONE32, `0x${'23'.repeat(32)}`)),
+    );
+  });
+
+  it('refuses values that are not exactly 32 bytes', () => {
+    expect(() => requestContext('0x01', ONE32)).toThrow(
       expect.objectContaining({ code: 'bad_input' }),
     );
   });

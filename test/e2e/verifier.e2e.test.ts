@@ -13,7 +13,6 @@
  * - graceful shutdown (A18): an in-flight answer completes, a new one gets 503;
  * - no personal data in the verifier's database or logs (A17).
  */
-import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -21,33 +20,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createClients, deploy, getPass, getPolicy, startAnvil, type AnvilChain } from '#contracts';
-import { loadIssuerConfig, startIssuer, verifyIssuedCredential, type RunningIssuer } from '#issuer';
+import { loadIssuerConfig, startIssuer, type RunningIssuer } from '#issuer';
+import { ethrResolver } from '#platform';
 import {
-  buildConsentReceipt,
-  consentReceiptHash,
-  ethrResolver,
-  verifyRequestObject,
-} from '#platform';
-import {
-  compilePolicy,
-  expectedScope,
-  expectedSignalHash,
   loadVerifierConfig,
   startVerifier,
   verifyWebhookSignature,
   type RunningVerifier,
 } from '#verifier';
-import {
-  RevocationTree,
-  buildWitnessInput,
-  loadVerificationKey,
-  prove,
-  shutdownZk,
-  verifierSolidityPath,
-} from '#zk';
+import { loadVerificationKey, shutdownZk, verifierSolidityPath } from '#zk';
 import { pino } from 'pino';
-import { getAddress, type Address, type Hex } from 'viem';
+import { getAddress, type Address } from 'viem';
 import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
+import { answerRequest } from '../helpers/wallet.js';
 
 const OWNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 const FUNDER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
@@ -205,52 +190,22 @@ async function createRequest(policyId: string, over: Record<string, unknown> = {
   return (await res.json()) as Created;
 }
 
-/** The wallet's side: verify the request object, consent, prove. Returns the answer body. */
-async function answerFor(created: Created, who: Holder, acct: Address, did = verifier.did) {
-  const requestObject = await (await fetch(created.requestUri)).text();
-  const resolver = ethrResolver({
-    name: `0x${chain.chainId.toString(16)}`,
-    chainId: chain.chainId,
-    rpcUrl: chain.rpcUrl,
-    registry: issuer.deployment.contracts.didRegistry.address,
-  });
-  const ro = await verifyRequestObject(requestObject, { resolver, now: nowS() });
-  expect(ro.clientId).toBe(did);
-  const consentReceipt = buildConsentReceipt(ro.claims, {
-    verifier: ro.clientId,
+/** The wallet's side (test/helpers/wallet.ts): verify the request object, consent, prove. */
+const answerFor = (created: Created, who: Holder, acct: Address, did = verifier.did) =>
+  answerRequest({
+    requestUri: created.requestUri,
+    verifierDid: did,
+    holder: who,
+    credential,
+    issuerUrl: issuer.url,
     account: acct,
-    now: nowS(),
-  });
-  const checked = await verifyIssuedCredential(credential, { resolver });
-  if (!checked.verified) throw new Error(checked.message);
-  const { claims } = ro;
-  const { queryHash: _queryHash, ...readable } = claims.policy;
-  const compiled = compilePolicy({
-    ...readable,
-    marketplaceId: 'wallet-side',
-    maxRootAgeSeconds: 0,
-  });
-  expect(compiled.queryHash.toString()).toBe(claims.policy.queryHash);
-  expect(expectedScope(claims.binding, claims.policy.id).toString()).toBe(claims.scope);
-  const snapshot = await (await fetch(`${issuer.url}/revocation`)).json();
-  const input = buildWitnessInput({
-    secret: who.secret,
-    claim: checked.claim,
-    issuerPublicKey: checked.issuerPublicKey,
-    signature: checked.signature,
-    revocation: RevocationTree.deserialize(snapshot as never),
-    query: compiled.query,
-    time: BigInt(nowS()),
-    scope: BigInt(claims.scope),
-    signalHash: expectedSignalHash(claims.binding, {
-      challenge: claims.challenge as Hex,
-      consentReceiptHash: consentReceiptHash(consentReceipt),
-      account: acct,
+    resolver: ethrResolver({
+      name: `0x${chain.chainId.toString(16)}`,
+      chainId: chain.chainId,
+      rpcUrl: chain.rpcUrl,
+      registry: issuer.deployment.contracts.didRegistry.address,
     }),
   });
-  const { proof, publicSignals } = await prove(input);
-  return { proof, publicSignals, account: acct, consentReceipt };
-}
 
 const submit = (created: Created, body: unknown) =>
   postJson(`${verifier.url}/v1/requests/${created.id}/response`, body);

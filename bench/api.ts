@@ -1,0 +1,433 @@
+/**
+ * API bench (BENCH.md `api`): how many wallet answers per second the verifier's HTTP API
+ * verifies with p99 ≤ 250 ms, and where p99 crosses 250 ms.
+ *
+ * Set-up (before any clock): an embedded anvil with the zkrep contracts, the real issuer, and the
+ * real verifier server (`verifier/server.ts`, a child process). A marketplace creates one policy
+ * and N proof requests; one holder with one age credential answers every request for one account
+ * (`test/helpers/wallet.ts`: request object checked, consent receipt, a real Groth16 proof). The
+ * nullifier is then bound to that account, which the verifier accepts as a renewal, so every
+ * answer verifies. The verifier is stopped and its SQLite database copied.
+ *
+ * Per offered rate: the database is restored and the verifier restarted (so the same single-use
+ * answers verify again on fresh state), warmed up with a few answers of its own, then
+ * `bench/api-load.ts` (a separate process, autocannon on loopback) posts each of the N answers
+ * once at the offered rate and reports latencies and errors (anything but `200 {verified: true}`).
+ * Prints one JSON line (progress on stderr).
+ *
+ *   npx tsx bench/api.ts [--quick]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClients, deploy, startAnvil, type AnvilChain } from '#contracts';
+import { loadIssuerConfig, startIssuer, type RunningIssuer } from '#issuer';
+import { ethrResolver } from '#platform';
+import { loadVerificationKey, shutdownZk, verifierSolidityPath } from '#zk';
+import { getAddress } from 'viem';
+import { issueAge, newHolder, postJson } from '../test/helpers/holder.js';
+import { answerRequest } from '../test/helpers/wallet.js';
+import type { LoadResult, LoadSpec } from './api-load.js';
+
+const require = createRequire(import.meta.url);
+const quick = process.argv.includes('--quick');
+const N = quick ? 40 : 160;
+const WARMUP = 4;
+const LEVELS = quick ? [10, 40, 160] : [10, 20, 40, 80, 160];
+const P99_LIMIT_MS = 250;
+const CAP_S = 30;
+const MAX_CONNECTIONS = 200;
+const MAX_SLOTS = 20;
+const ROOT = new URL('..', import.meta.url).pathname;
+const TSX = require.resolve('tsx/cli');
+
+const OWNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+const FUNDER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
+const MARKET_KEY = 'bench-market-key-0123456789abcdef';
+const ACCOUNT = getAddress('0x00000000000000000000000000000000000be4c1');
+
+const log = (m: string): void => void process.stderr.write(`bench/api: ${m}\n`);
+const round = (x: number, d = 2): number => Number(x.toFixed(d));
+
+/** Every child process this bench started (each the leader of its own process group). */
+const children = new Set<ChildProcess>();
+let workDir: string | undefined;
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Stops a child (SIGTERM to its group, SIGKILL after `graceMs`) and waits for it to exit. */
+async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    killGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+  children.delete(child);
+}
+
+function spawnChild(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [TSX, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: stopping it stops tsx's node child too
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** The last `max` characters of a stream, drained continuously so the pipe never fills. */
+function tail(stream: NodeJS.ReadableStream | null, max = 4_000): () => string {
+  let text = '';
+  stream?.on('data', (c: Buffer) => {
+    text = (text + c.toString('utf8')).slice(-max);
+  });
+  return () => text;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface VerifierChild {
+  url: string;
+  did: string;
+  child: ChildProcess;
+}
+
+/** Starts `verifier/server.ts` and waits for its `verifier: <url> (<did>)` line and `/ready`. */
+async function startVerifierChild(env: NodeJS.ProcessEnv): Promise<VerifierChild> {
+  const child = spawnChild([join(ROOT, 'verifier', 'server.ts')], env);
+  const stderr = tail(child.stderr);
+  const stdout = tail(child.stdout);
+  const { url, did } = await new Promise<{ url: string; did: string }>((resolve, reject) => {
+    const timer = setTimeout(() => fail('did not start within 60 s'), 60_000);
+    let buffered = '';
+    const onData = (c: Buffer): void => {
+      buffered += c.toString('utf8');
+      const m = /^verifier: (\S+) \((\S+)\)$/m.exec(buffered);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.off('exit', onExit);
+        resolve({ url: m[1]!, did: m[2]! });
+      }
+    };
+    const onExit = (code: number | null): void => fail(`exited with code ${code}`);
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      reject(new Error(`verifier ${why}: ${(stderr() || stdout()).trim().slice(-1_000)}`));
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  }).catch(async (err: unknown) => {
+    await stopChild(child);
+    throw err;
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ok = await fetch(`${url}/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stopChild(child);
+      throw new Error(`verifier never became ready: ${stderr().trim().slice(-1_000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { url, did, child };
+}
+
+/** Runs `bench/api-load.ts` on `spec` in its own process; resolves with its JSON line. */
+async function runLoadChild(spec: LoadSpec, specFile: string): Promise<LoadResult> {
+  await writeFile(specFile, JSON.stringify(spec));
+  const child = spawnChild([join(ROOT, 'bench', 'api-load.ts'), specFile], process.env);
+  const stderr = tail(child.stderr);
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  children.delete(child);
+  if (code !== 0) throw new Error(`load process exited with ${code}: ${stderr().trim()}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
+}
+
+/** The verifier's environment: ours only (no inherited VERIFIER_*, DATABASE_URL, …). */
+function verifierEnv(p: {
+  port: number;
+  dataDir: string;
+  rpcUrl: string;
+  deploymentsDir: string;
+}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(VERIFIER_|DATABASE_URL$|DID_NETWORK$|RPC_URL$|ZKREP_|LOG_LEVEL$)/.test(k)) continue;
+    env[k] = v;
+  }
+  return {
+    ...env,
+    VERIFIER_HOST: '127.0.0.1',
+    VERIFIER_PORT: String(p.port),
+    VERIFIER_DATA_DIR: p.dataDir,
+    VERIFIER_KMS_SECRET: 'ef'.repeat(32),
+    VERIFIER_MARKETPLACES: `bench-market:${MARKET_KEY}`,
+    RPC_URL: p.rpcUrl,
+    ZKREP_DEPLOYMENTS_DIR: p.deploymentsDir,
+    VERIFIER_RATE_LIMIT_IP: '10000000',
+    VERIFIER_RATE_LIMIT_KEY: '10000000',
+    VERIFIER_REQUEST_TTL: '3600',
+    LOG_LEVEL: 'warn',
+    // VERIFIER_POOL_THREADS unset: one verification thread per core
+  };
+}
+
+interface Level extends LoadResult {
+  pass: boolean;
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'zkrep-bench-api-'));
+  workDir = work;
+  let chain: AnvilChain | undefined;
+  let issuer: RunningIssuer | undefined;
+  let verifier: VerifierChild | undefined;
+  try {
+    const deploymentsDir = join(work, 'deployments');
+    const dataDir = join(work, 'verifier');
+    const snapshotDir = join(work, 'verifier-snapshot');
+    chain = await startAnvil();
+    const { publicClient, walletClient } = createClients({
+      rpcUrl: chain.rpcUrl,
+      chainId: chain.chainId,
+      account: { privateKey: OWNER_KEY },
+    });
+    await deploy({
+      publicClient,
+      walletClient,
+      verifierSourcePath: verifierSolidityPath(),
+      verificationKey: loadVerificationKey(),
+      deploymentsDir,
+    });
+    issuer = await startIssuer(
+      loadIssuerConfig({
+        ISSUER_PORT: '0',
+        ISSUER_DATA_DIR: join(work, 'issuer'),
+        ISSUER_KMS_SECRET: 'cd'.repeat(32),
+        ISSUER_ADMIN_API_KEYS: ADMIN_KEY,
+        RPC_URL: chain.rpcUrl,
+        ZKREP_DEPLOYMENTS_DIR: deploymentsDir,
+        ISSUER_REGISTRY_OWNER_KEY: OWNER_KEY,
+        ISSUER_FUNDER_KEY: FUNDER_KEY,
+        LOG_LEVEL: 'silent',
+      }),
+    );
+    // One fixed port for every restart: request objects name the verifier's URL.
+    const env = verifierEnv({
+      port: await freePort(),
+      dataDir,
+      rpcUrl: chain.rpcUrl,
+      deploymentsDir,
+    });
+    verifier = await startVerifierChild(env);
+    const { url, did } = verifier;
+    log(`verifier ${url} (${did}); issuer ${issuer.url}`);
+
+    // --- the marketplace's side: one policy, N + WARMUP proof requests ---
+    const market = { authorization: `Bearer ${MARKET_KEY}` };
+    const policy = await postJson(
+      `${url}/v1/policies`,
+      {
+        id: 'bench-adults',
+        schema: 'AgeCredential',
+        trustedIssuers: [issuer.issuerKeyHash.toString()],
+        predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
+        purpose: 'Alcohol may only be sold to adults.',
+        retentionDays: 90,
+        legalBasis: 'legal_obligation',
+        passLifetimeSeconds: 86_400,
+        maxProofAgeSeconds: 3_600,
+        maxRootAgeSeconds: 3_600,
+      },
+      market,
+    );
+    if (policy.status !== 201) throw new Error(`policy refused: ${policy.status}`);
+    const requests: { id: string; requestUri: string }[] = [];
+    for (let i = 0; i < N + WARMUP; i++) {
+      const res = await postJson(
+        `${url}/v1/requests`,
+        { policyId: 'bench-adults', ttlSeconds: 3_600 },
+        market,
+      );
+      if (res.status !== 201) throw new Error(`proof request refused: ${res.status}`);
+      requests.push((await res.json()) as { id: string; requestUri: string });
+    }
+
+    // --- the wallet's side: one holder, one credential, one account, a real proof per request ---
+    const network = `0x${chain.chainId.toString(16)}`;
+    const holder = newHolder(network);
+    const credential = await issueAge(issuer.url, ADMIN_KEY, holder, '1990-02-28');
+    const resolver = ethrResolver({
+      name: network,
+      chainId: chain.chainId,
+      rpcUrl: chain.rpcUrl,
+      registry: issuer.deployment.contracts.didRegistry.address,
+    });
+    const proving = performance.now();
+    const answers: { id: string; body: string }[] = [];
+    for (const r of requests) {
+      const answer = await answerRequest({
+        requestUri: r.requestUri,
+        verifierDid: did,
+        holder,
+        credential,
+        issuerUrl: issuer.url,
+        account: ACCOUNT,
+        resolver,
+      });
+      answers.push({ id: r.id, body: JSON.stringify(answer) });
+      if (answers.length % 20 === 0 || answers.length === requests.length) {
+        log(
+          `answers ${answers.length}/${requests.length} (${((performance.now() - proving) / answers.length).toFixed(0)} ms each)`,
+        );
+      }
+    }
+    const proveS = (performance.now() - proving) / 1000;
+    await issuer.close(); // the verifier needs only the chain from here on
+    issuer = undefined;
+
+    // --- snapshot: every request pending, nothing bound yet ---
+    await stopChild(verifier.child);
+    verifier = undefined;
+    await cp(dataDir, snapshotDir, { recursive: true });
+
+    const warmup = answers.slice(0, WARMUP);
+    const load = answers.slice(WARMUP);
+    const levels: Level[] = [];
+    for (const rate of LEVELS) {
+      await rm(dataDir, { recursive: true, force: true });
+      await cp(snapshotDir, dataDir, { recursive: true });
+      verifier = await startVerifierChild(env);
+      if (verifier.url !== url || verifier.did !== did) {
+        throw new Error(`the restarted verifier is ${verifier.url} (${verifier.did})`);
+      }
+      // Warm-up (JIT, worker threads, DID and chain caches) with answers kept for it, in pairs.
+      for (let i = 0; i < warmup.length; i += 2) {
+        await Promise.all(
+          warmup.slice(i, i + 2).map(async (a) => {
+            const res = await fetch(`${url}/v1/requests/${a.id}/response`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: a.body,
+            });
+            const body = (await res.json()) as { verified?: boolean; code?: string };
+            if (res.status !== 200 || body.verified !== true) {
+              throw new Error(`warm-up answer refused: ${res.status} ${body.code ?? ''}`);
+            }
+          }),
+        );
+      }
+      const r = await runLoadChild(
+        {
+          url,
+          rate,
+          capS: CAP_S,
+          maxConnections: MAX_CONNECTIONS,
+          maxSlots: MAX_SLOTS,
+          answers: load,
+        },
+        join(work, `load-${rate}.json`),
+      );
+      await stopChild(verifier.child);
+      verifier = undefined;
+      const pass = r.errors === 0 && !r.capped && r.p99Ms <= P99_LIMIT_MS;
+      levels.push({ ...r, pass });
+      log(
+        `offered ${rate}/s: ${r.verifyRps} verified/s, p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, errors ${r.errors}${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ''}, ${r.connections} connections, ${r.durationS} s → ${pass ? 'pass' : 'FAIL'}`,
+      );
+    }
+
+    const passing = levels.filter((l) => l.pass);
+    const best = passing.at(-1);
+    const head = best ?? levels[0]!;
+    const out = {
+      verifyRps: head.verifyRps,
+      p50Ms: head.p50Ms,
+      p95Ms: head.p95Ms,
+      p99Ms: head.p99Ms,
+      errors: head.errors,
+      concurrency: head.connections,
+      durationS: head.durationS,
+      p99LimitRps: best?.rate ?? 0,
+      limitReached: !levels.at(-1)!.pass,
+      firstFailingRps: levels.find((l) => !l.pass)?.rate ?? null,
+      maxVerifyRps: Math.max(...levels.map((l) => l.verifyRps)),
+      target: { p99Ms: P99_LIMIT_MS },
+      answers: N,
+      warmupAnswers: WARMUP,
+      threads: cpus().length,
+      loadAvg1m: round(loadavg()[0]!),
+      proveAnswersS: round(proveS, 1),
+      what: 'POST /v1/requests/{id}/response on the verifier server (its own process): HTTP → strict zod validation → consent-receipt check → signal checks incl. a revocation-root read on anvil → verifier pool (one worker thread per core) → one SQLite transaction (nullifier binding as a renewal, record, completion)',
+      method: `${N} valid answers (real Groth16 proofs, one holder, one account, one policy) made before the clock; per offered rate the verifier's SQLite database is restored from a snapshot and the server restarted, warmed up with ${WARMUP} answers of its own, then a separate load process (bench/api-load.ts, autocannon on loopback) posts each answer once: connections = min(rate, ${MAX_CONNECTIONS}) at ≤ 1 request/s each, split over up to ${MAX_SLOTS} autocannon instances started evenly across the second (autocannon paces per second), duration N/rate capped at ${CAP_S} s; latencies are raw per-response times, nearest-rank percentiles; an error is anything but 200 {verified: true} (or no answer). p99LimitRps: the highest offered rate with p99 ≤ ${P99_LIMIT_MS} ms and no errors; the headline fields are that level's.`,
+      levels: levels.map((l) => ({
+        offeredRps: l.rate,
+        verifyRps: l.verifyRps,
+        p50Ms: l.p50Ms,
+        p95Ms: l.p95Ms,
+        p99Ms: l.p99Ms,
+        maxMs: l.maxMs,
+        meanMs: l.meanMs,
+        errors: l.errors,
+        ...(l.errors ? { errorKinds: l.errorKinds } : {}),
+        connections: l.connections,
+        durationS: l.durationS,
+        sent: l.sent,
+        capped: l.capped,
+        pass: l.pass,
+      })),
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } finally {
+    for (const c of [...children]) await stopChild(c, 5_000);
+    await issuer?.close().catch(() => undefined);
+    await chain?.stop().catch(() => undefined);
+    await shutdownZk();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const c of children) killGroup(c, 'SIGKILL');
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    process.exit(1);
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench/api: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

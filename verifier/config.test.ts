@@ -1,0 +1,113 @@
+/** The verifier's configuration: defaults, every problem listed at once, no secret echoed. */
+import { loadVerifierConfig } from './config.js';
+
+const good = {
+  VERIFIER_KMS_SECRET: 'ab'.repeat(32),
+  VERIFIER_MARKETPLACES:
+    'demo-market:demo-api-key-0123456789abcdef:demo-webhook-secret-0123456789, other:other-api-key-0123456789abcdef',
+  RPC_URL: 'http://127.0.0.1:8545',
+};
+
+describe('loadVerifierConfig', () => {
+  it('applies the documented defaults and reads each marketplace', () => {
+    const c = loadVerifierConfig(good);
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8082,
+      baseUrl: 'http://127.0.0.1:8082',
+      sqlitePath: './data/verifier/verifier.sqlite',
+      databaseUrl: undefined,
+      relayerKey: undefined,
+      poolThreads: undefined,
+      poolMaxQueue: 2_000,
+      rateLimitPerIp: 600,
+      rateLimitPerKey: 6_000,
+      requestTtlSeconds: 600,
+      shutdownGraceMs: 10_000,
+      logLevel: 'info',
+    });
+    expect(c.marketplaces).toEqual([
+      {
+        id: 'demo-market',
+        apiKey: 'demo-api-key-0123456789abcdef',
+        webhookSecret: 'demo-webhook-secret-0123456789',
+      },
+      { id: 'other', apiKey: 'other-api-key-0123456789abcdef', webhookSecret: undefined },
+    ]);
+  });
+
+  it('reads the optional settings', () => {
+    const c = loadVerifierConfig({
+      ...good,
+      VERIFIER_PORT: '0',
+      VERIFIER_BASE_URL: 'https://verifier.example/',
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/zkrep',
+      VERIFIER_RELAYER_KEY: `0x${'11'.repeat(32)}`,
+      VERIFIER_POOL_THREADS: '2',
+      VERIFIER_POOL_MAX_QUEUE: '50',
+    });
+    expect(c).toMatchObject({
+      port: 0,
+      baseUrl: 'https://verifier.example',
+      databaseUrl: 'postgres://u:p@127.0.0.1:5432/zkrep',
+      relayerKey: `0x${'11'.repeat(32)}`,
+      poolThreads: 2,
+      poolMaxQueue: 50,
+    });
+  });
+
+  it('lists every problem in one error, without echoing secrets', () => {
+    let err: unknown;
+    try {
+      loadVerifierConfig({
+        VERIFIER_PORT: '99999',
+        VERIFIER_KMS_SECRET: 'not-hex-SECRETVALUE',
+        VERIFIER_MARKETPLACES: 'a:SHORTKEY, b:long-enough-api-key-0123456789:TINYHOOK, c',
+        RPC_URL: 'ftp://x',
+        DATABASE_URL: 'mysql://u:PASSWORD@h/db',
+        VERIFIER_RELAYER_KEY: '0xSECRETKEY',
+        VERIFIER_POOL_THREADS: '0',
+        VERIFIER_RATE_LIMIT_IP: '-5',
+        VERIFIER_REQUEST_TTL: '7200',
+        LOG_LEVEL: 'loud',
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'config_invalid' });
+    const msg = (err as Error).message;
+    for (const name of [
+      'VERIFIER_PORT',
+      'VERIFIER_KMS_SECRET',
+      'entry 1: the API key',
+      'entry 2: the webhook secret',
+      'entry 3 must be id:apiKey',
+      'RPC_URL',
+      'DATABASE_URL',
+      'VERIFIER_RELAYER_KEY',
+      'VERIFIER_POOL_THREADS',
+      'VERIFIER_RATE_LIMIT_IP',
+      'VERIFIER_REQUEST_TTL',
+      'LOG_LEVEL',
+    ]) {
+      expect(msg).toContain(name);
+    }
+    expect(msg).not.toMatch(/SECRETVALUE|PASSWORD|SECRETKEY|SHORTKEY|TINYHOOK/);
+    expect(msg).not.toMatch(/\n/);
+  });
+
+  it('refuses a marketplace id or an API key given twice', () => {
+    expect(() =>
+      loadVerifierConfig({
+        ...good,
+        VERIFIER_MARKETPLACES: 'a:same-api-key-0123456789abcdef,a:same-api-key-0123456789abcdef',
+      }),
+    ).toThrow(/marketplace id twice.*API key twice/);
+  });
+
+  it('requires the KMS secret, the marketplaces and the chain', () => {
+    expect(() => loadVerifierConfig({})).toThrow(
+      /VERIFIER_KMS_SECRET.*VERIFIER_MARKETPLACES.*RPC_URL/,
+    );
+  });
+});
