@@ -105,7 +105,12 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     },
   };
 
+  // Each connection sends at most ~1 request per second (connections = rate while the answers
+  // last), so the slots are spread over one second; with fewer answers than the rate they are
+  // spread over the N / rate seconds the answers last, so the offered rate is still `rate`.
+  const phase = (1000 / slots) * Math.min(1, n / spec.rate);
   const started = performance.now();
+  let lastResponse = started;
   const instances: autocannon.Instance[] = [];
   const runs: Promise<void>[] = [];
   let capped = false;
@@ -132,14 +137,17 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
             },
             (err: unknown) => (err ? reject(err as Error) : resolve()),
           );
-          inst.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+          inst.on('response', (_client, _status, _bytes, ms) => {
+            latencies.push(ms);
+            lastResponse = performance.now();
+          });
           inst.on('reqError', (e: unknown) => {
             const k = e instanceof Error ? e.message : String(e);
             socketEvents[k] = (socketEvents[k] ?? 0) + 1;
           });
           instances.push(inst);
         };
-        setTimeout(start, Math.round((j * 1000) / slots));
+        setTimeout(start, Math.round(j * phase));
       }),
     );
   }
@@ -152,7 +160,9 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   } finally {
     clearTimeout(cap);
   }
-  const durationS = (performance.now() - started) / 1000;
+  // From the first request to the last response (autocannon idles up to 1 s more before it
+  // notices a connection has sent its share).
+  const durationS = (lastResponse - started) / 1000;
 
   const sorted = [...latencies].sort((a, b) => a - b);
   const sent = Math.min(next, n);

@@ -11,7 +11,13 @@ import {
   OpenApiGeneratorV31,
   extendZodWithOpenApi,
 } from '@asteasolutions/zod-to-openapi';
-import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { pino, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -20,6 +26,24 @@ import { ZkrepError, isErrorCode, httpStatusOf, type ErrorCode } from '#zk';
 
 extendZodWithOpenApi(z);
 export { z };
+
+/**
+ * The JSON body parser every route uses: `application/json` only, objects and arrays only
+ * (`strict`), at most `limit` (a larger body is 413 before it is read whole), and no byte-order
+ * mark (body-parser would silently strip one; SECURITY-CASES A02 wants it refused). Any other
+ * content type leaves the body undefined, which the route's schema refuses as `bad_input`.
+ */
+export function jsonBody(limit: string): RequestHandler {
+  return express.json({
+    limit,
+    strict: true,
+    verify: (_req, _res, buf) => {
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+        throw new ZkrepError('bad_input', 'the request body must not start with a byte-order mark');
+      }
+    },
+  });
+}
 
 /** Throws a ZkrepError; for route handlers. */
 export function httpError(code: ErrorCode, message: string): never {

@@ -21,6 +21,7 @@ export {
   apiKeyPrincipals,
   httpError,
   isHttpUrl,
+  jsonBody,
   notFound,
   openApiDocument,
   parseInput,

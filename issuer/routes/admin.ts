@@ -2,9 +2,9 @@
  * Admin routes (API key): submit verified KYC data for a holder DID, revoke a credential by id,
  * read a credential's record (no attribute values are kept).
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ErrorBody, httpError, parseInput, z } from '#platform';
+import { ErrorBody, httpError, jsonBody, parseInput, z } from '#platform';
 import type { IssuerDeps } from '../app.js';
 import { submitKyc } from '../domain/kyc.js';
 import { revokeCredential } from '../domain/revocation.js';
@@ -66,7 +66,7 @@ export function adminRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router 
       401: err('no or wrong API key'),
     },
   });
-  r.post('/kyc', express.json({ limit: '2kb' }), async (req, res) => {
+  r.post('/kyc', jsonBody('2kb'), async (req, res) => {
     const { holderDid, ...attributes } = parseInput(KycBody, req.body);
     const { expiresAt } = await submitKyc(deps.dataSource, deps.cipher, {
       holderDid,

@@ -4,9 +4,9 @@
  * AgeCredential carries the data a KYC operator submitted for that DID; a reputation credential
  * is computed for the DID's Ethereum account.
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ErrorBody, httpError, parseInput, z } from '#platform';
+import { ErrorBody, httpError, jsonBody, parseInput, z } from '#platform';
 import type { IssuerDeps } from '../app.js';
 import { authenticateHolder, createChallenge } from '../domain/auth.js';
 import { issueCredential } from '../domain/credentials.js';
@@ -63,7 +63,7 @@ export function holderRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router
       413: err('body too large'),
     },
   });
-  r.post('/credentials', express.json({ limit: '12kb' }), async (req, res) => {
+  r.post('/credentials', jsonBody('12kb'), async (req, res) => {
     const body = parseInput(IssueBody, req.body);
     const now = deps.now();
     const auth = await authenticateHolder(

@@ -2,9 +2,9 @@
  * Marketplace routes: a trusted marketplace posts signed trade events (docs/reputation.md §2),
  * counted by the reputation engine under the same rules as on-chain events.
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ErrorBody, parseInput, z } from '#platform';
+import { ErrorBody, jsonBody, parseInput, z } from '#platform';
 import type { IssuerDeps } from '../app.js';
 import { acceptSignedEvents } from '../domain/signed-events.js';
 import { addTradeEvents } from '../domain/trade-log.js';
@@ -57,7 +57,7 @@ export function marketplaceRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): R
       401: err('untrusted marketplace or bad signature'),
     },
   });
-  r.post('/trades', express.json({ limit: '256kb' }), async (req, res) => {
+  r.post('/trades', jsonBody('256kb'), async (req, res) => {
     const body = parseInput(TradeBatch, req.body);
     const events = await acceptSignedEvents({ ...body, trusted: deps.trustedMarketplaces ?? [] });
     res.json(await addTradeEvents(deps.dataSource, events));

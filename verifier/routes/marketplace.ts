@@ -6,9 +6,9 @@
  * missing ones.
  */
 import { randomBytes } from 'node:crypto';
-import express, { Router, type Response } from 'express';
+import { Router, type Response } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ErrorBody, httpError, parseInput, z } from '#platform';
+import { ErrorBody, httpError, jsonBody, parseInput, z } from '#platform';
 import type { VerifierDeps } from '../app.js';
 import {
   LEGAL_BASES,
@@ -114,7 +114,7 @@ function policyView(p: StoredPolicy & { status: 'active' | 'disabled' }) {
 
 export function marketplaceRouter(deps: VerifierDeps, openapi: OpenAPIRegistry): Router {
   const r = Router();
-  const body = express.json({ limit: '16kb', strict: true });
+  const body = jsonBody('16kb');
   const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
   const err = (description: string) => ({ description, ...json(ErrorBody) });
   const security = [{ apiKey: [] }];

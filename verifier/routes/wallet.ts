@@ -6,9 +6,9 @@
  * reason codes (A16): 200 when verified, otherwise the status of the code (422, 409 for a
  * nullifier bound to another account) with the same body shape.
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ConsentReceipt, ErrorBody, parseInput, z } from '#platform';
+import { ConsentReceipt, ErrorBody, jsonBody, parseInput, z } from '#platform';
 import { ZkrepError, httpStatusOf, PUBLIC_SIGNAL_COUNT } from '#zk';
 import type { VerifierDeps } from '../app.js';
 import { answerProofRequest } from '../domain/responses.js';
@@ -82,52 +82,48 @@ export function walletRouter(
       503: err('busy (queue full, shutting down) or the chain is unreachable: retry'),
     },
   });
-  r.post(
-    '/v1/requests/:id/response',
-    express.json({ limit: '32kb', strict: true }),
-    async (req, res) => {
-      const { id } = parseInput(RequestId, req.params, 'path');
-      const body = parseInput(ProofResponse, req.body);
-      const started = process.hrtime.bigint();
-      try {
-        const result = await answerProofRequest(
-          {
-            dataSource: deps.dataSource,
-            pool: deps.pool,
-            verifierId: deps.verifierId,
-            clock: deps.now,
-            rootAccepted: deps.rootAccepted,
-            gate: deps.gate,
-            relayer: deps.relayer,
-            onFinal: deps.onFinal,
-          },
-          { requestId: id, ...body },
-        );
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        if (result.relay && result.relay.status !== 'requested') metrics.relay(result.relay.status);
-        if (result.verified) {
-          metrics.verification('verified', null, seconds);
-          res.json({
-            verified: true,
-            requestId: result.requestId,
-            passExpiresAt: result.passExpiresAt,
-            relay: result.relay,
-          });
-        } else {
-          metrics.verification('failed', result.code, seconds);
-          res.status(httpStatusOf(result.code)).json({
-            verified: false,
-            requestId: result.requestId,
-            code: result.code,
-            message: result.message,
-            relay: result.relay,
-          });
-        }
-      } catch (e) {
-        metrics.refusal(e instanceof ZkrepError ? e.code : 'internal');
-        throw e;
+  r.post('/v1/requests/:id/response', jsonBody('32kb'), async (req, res) => {
+    const { id } = parseInput(RequestId, req.params, 'path');
+    const body = parseInput(ProofResponse, req.body);
+    const started = process.hrtime.bigint();
+    try {
+      const result = await answerProofRequest(
+        {
+          dataSource: deps.dataSource,
+          pool: deps.pool,
+          verifierId: deps.verifierId,
+          clock: deps.now,
+          rootAccepted: deps.rootAccepted,
+          gate: deps.gate,
+          relayer: deps.relayer,
+          onFinal: deps.onFinal,
+        },
+        { requestId: id, ...body },
+      );
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (result.relay && result.relay.status !== 'requested') metrics.relay(result.relay.status);
+      if (result.verified) {
+        metrics.verification('verified', null, seconds);
+        res.json({
+          verified: true,
+          requestId: result.requestId,
+          passExpiresAt: result.passExpiresAt,
+          relay: result.relay,
+        });
+      } else {
+        metrics.verification('failed', result.code, seconds);
+        res.status(httpStatusOf(result.code)).json({
+          verified: false,
+          requestId: result.requestId,
+          code: result.code,
+          message: result.message,
+          relay: result.relay,
+        });
       }
-    },
-  );
+    } catch (e) {
+      metrics.refusal(e instanceof ZkrepError ? e.code : 'internal');
+      throw e;
+    }
+  });
   return r;
 }
