@@ -38,9 +38,8 @@ export function jsonBody(limit: string): RequestHandler {
     limit,
     strict: true,
     verify: (_req, _res, buf) => {
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
-        throw new ZkrepError('bad_input', 'the request body must not start with a byte-order mark');
-      }
+      // A plain Error: body-parser sets a status on it (a ZkrepError's is read-only).
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) throw new Error('BOM');
     },
   });
 }
@@ -200,6 +199,7 @@ export function toErrorResponse(err: unknown): {
   }
   if (
     e?.type === 'entity.parse.failed' ||
+    e?.type === 'entity.verify.failed' ||
     e?.type === 'encoding.unsupported' ||
     e?.type === 'charset.unsupported'
   ) {
