@@ -51,6 +51,8 @@ export interface LoadResult {
   durationS: number;
   verifyRps: number;
   capped: boolean;
+  /** CPU the load process used over the run, in cores (it shares the machine with the server). */
+  loadGenCores: number;
 }
 
 const share = (total: number, parts: number, i: number): number =>
@@ -110,6 +112,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   // spread over the N / rate seconds the answers last, so the offered rate is still `rate`.
   const phase = (1000 / slots) * Math.min(1, n / spec.rate);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let lastResponse = started;
   const instances: autocannon.Instance[] = [];
   const runs: Promise<void>[] = [];
@@ -164,6 +167,8 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   // notices a connection has sent its share).
   const durationS = (lastResponse - started) / 1000;
 
+  const cpu = process.cpuUsage(cpuBefore);
+  const loadGenCores = (cpu.user + cpu.system) / 1000 / (performance.now() - started);
   const sorted = [...latencies].sort((a, b) => a - b);
   const sent = Math.min(next, n);
   const unanswered = Math.max(0, sent - latencies.length);
@@ -187,6 +192,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     durationS: r2(durationS),
     verifyRps: r2(verified / durationS),
     capped,
+    loadGenCores: r2(loadGenCores),
   };
 }
 

@@ -162,6 +162,21 @@ async function main(): Promise<void> {
     ).trim(),
   ) as Record<string, unknown>;
   log(`issuance: ${JSON.stringify(issuance)}`);
+
+  // --- api: the verifier server under load from a separate process (bench/api.ts)
+  log('api: the verifier server under autocannon load, per offered rate');
+  const api = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [tsx, join(ROOT, 'bench', 'api.ts'), ...(quick ? ['--quick'] : [])],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    ).trim(),
+  ) as Record<string, unknown>;
+  log(`api: p99 ≤ 250 ms up to ${String(api.p99LimitRps)}/s offered`);
   log(
     `gas: gated verification ${g.gatedActionTx} (via a relayer ${g.gatedActionViaRelayerTx}), raw verifier tx ${g.verifierExecTx}, marketplace overhead ${g.marketplaceGateOverhead}`,
   );
@@ -231,6 +246,7 @@ async function main(): Promise<void> {
       },
     },
     issuance,
+    api,
     gas: {
       verifierExec: g.verifierExecTx,
       gatedActionTx: g.gatedActionTx,
@@ -439,6 +455,7 @@ async function verifyThroughput(
 function markdown(r: {
   meta: { date: string; cpus: number; cpuModel: string; quick: boolean };
   issuance?: Record<string, unknown>;
+  api?: Record<string, unknown>;
   circuit: Record<string, unknown> & { baseline: Record<string, unknown> };
   verifyThroughput: Record<string, unknown>;
 }): string {
@@ -489,6 +506,12 @@ function markdown(r: {
     ...(r.issuance
       ? [
           `Issuance: the agent issues ${String(r.issuance.issuePerSec)} JWT VCs/s vs ${String(r.issuance.baselineDidJwtVcIssuePerSec)}/s raw did-jwt-vc (ratio ${String(r.issuance.issueRatio)}, target ≥ 0.25) and verifies ${String(r.issuance.verifyCredentialPerSec)}/s vs ${String(r.issuance.baselineDidJwtVcVerifyPerSec)}/s (ratio ${String(r.issuance.verifyRatio)}, target ≥ 0.5); the whole issuance path ${String(r.issuance.fullIssuancePerSec)}/s.`,
+          ``,
+        ]
+      : []),
+    ...(r.api
+      ? [
+          `API (POST /v1/requests/{id}/response, load from a separate process): p99 ≤ 250 ms up to ${String(r.api.p99LimitRps)} answers/s offered${r.api.limitReached === false ? ' (every level passed)' : `, crossed at ${String(r.api.firstFailingRps)}/s`}; there ${String(r.api.verifyRps)} verified/s, p50 ${String(r.api.p50Ms)} ms, p95 ${String(r.api.p95Ms)} ms, p99 ${String(r.api.p99Ms)} ms, ${String(r.api.errors)} errors, ${String(r.api.concurrency)} connections, ${String(r.api.durationS)} s.`,
           ``,
         ]
       : []),

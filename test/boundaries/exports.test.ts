@@ -220,6 +220,7 @@ describe('public module exports', () => {
       'httpError',
       'insertIfAbsent',
       'isHttpUrl',
+      'jsonBody',
       'notFound',
       'nullableBigintColumn',
       'openApiDocument',

@@ -543,8 +543,8 @@ describe('the dispatcher (sqlite)', () => {
 
   it('a database error propagates out of runOnce', async () => {
     const ds = await engines.open('sqlite');
-    await ds.query('DROP TABLE verifier_webhook_delivery');
-    await expect(dispatcher(ds, { now: NOW }).runOnce()).rejects.toThrow(/no such table/);
+    await ds.destroy(); // the database is gone: the scan for due events fails
+    await expect(dispatcher(ds, { now: NOW }).runOnce()).rejects.toThrow();
   });
 
   it('refuses invalid options', () => {
