@@ -151,11 +151,14 @@ export function rateLimiter(options: {
   windowMs: number;
   limit: number;
   key?: (req: Request, res: Response) => string;
+  /** Requests that are not counted (probes). */
+  skip?: (req: Request) => boolean;
 }): RequestHandler {
   return rateLimit({
     windowMs: options.windowMs,
     limit: options.limit,
     ...(options.key ? { keyGenerator: options.key } : {}),
+    ...(options.skip ? { skip: options.skip } : {}),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, _res, next) => next(new ZkrepError('rate_limited', 'too many requests')),

@@ -108,7 +108,13 @@ export function createApp(deps: VerifierDeps): VerifierApp {
     scheme: 'bearer',
     description: "A marketplace's API key (`Authorization: Bearer <key>`)",
   });
-  const perIp = rateLimiter({ windowMs: 60_000, limit: deps.rateLimitPerIp ?? 600 });
+  // Counted once per request, on every route but the probes.
+  const probes = new Set(['/health', '/ready', '/metrics']);
+  const perIp = rateLimiter({
+    windowMs: 60_000,
+    limit: deps.rateLimitPerIp ?? 600,
+    skip: (req) => probes.has(req.path),
+  });
   const perKey = rateLimiter({
     windowMs: 60_000,
     limit: deps.rateLimitPerKey ?? 6_000,
@@ -116,9 +122,10 @@ export function createApp(deps: VerifierDeps): VerifierApp {
   });
   const auth = apiKeyPrincipals(deps.marketplaces.map((m) => ({ key: m.apiKey, principal: m.id })));
 
+  app.use(perIp);
   app.use(publicRouter(deps, openapi, metrics));
-  app.use(perIp, walletRouter(deps, openapi, metrics));
-  app.use('/v1', perIp, auth, perKey, marketplaceRouter(deps, openapi));
+  app.use(walletRouter(deps, openapi, metrics));
+  app.use('/v1', auth, perKey, marketplaceRouter(deps, openapi));
 
   const document = openApiDocument(openapi, {
     title: 'zkrep verifier',

@@ -1,0 +1,191 @@
+/**
+ * The verifier app in-process with stand-in chain and pool (a unit test of the HTTP layer; the
+ * real start-up path and real proofs are in test/e2e/verifier*.e2e.test.ts), on a real SQLite
+ * database: rate limits per IP and per API key (A07: 429 + Retry-After), readiness naming the
+ * failing dependency (the clock included, A14), 503 + Retry-After while draining (A18), and the
+ * metrics of a refused answer.
+ */
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import type { DataSource } from 'typeorm';
+import { databaseEngines } from '../test/helpers/databases.js';
+import { createApp, type VerifierDeps } from './app.js';
+import { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from './store/schema.js';
+
+const engines = databaseEngines({ entities: VERIFIER_ENTITIES, migrations: VERIFIER_MIGRATIONS });
+const KEY_A = 'market-a-key-0123456789abcdef';
+const KEY_B = 'market-b-key-0123456789abcdef';
+
+async function serve(
+  ds: DataSource,
+  over: Partial<VerifierDeps> = {},
+): Promise<{ url: string; close(): Promise<void> }> {
+  const deps: VerifierDeps = {
+    dataSource: ds,
+    pool: {
+      queued: 3,
+      inFlight: 1,
+      workerRestarts: 0,
+      verify: async () => ({ verified: false, code: 'proof_invalid', message: 'no' }),
+    },
+    logger: pino({ level: 'silent' }),
+    baseUrl: 'http://127.0.0.1',
+    verifierId: 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa',
+    signRequestObject: async () => 'a.b.c',
+    marketplaces: [
+      { id: 'a', apiKey: KEY_A, webhookSecret: undefined },
+      { id: 'b', apiKey: KEY_B, webhookSecret: undefined },
+    ],
+    now: () => 1_790_000_000,
+    rootAccepted: () => true,
+    ready: {
+      database: async () => true,
+      chain: async () => true,
+      clock: async () => true,
+    },
+    ...over,
+  };
+  const server = createApp(deps).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+const as = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
+
+describe('rate limits (A07)', () => {
+  it('per API key: a marketplace over its limit gets 429 + Retry-After, another does not', async () => {
+    const s = await serve(await engines.open('sqlite'), { rateLimitPerKey: 3 });
+    try {
+      for (let i = 0; i < 3; i++)
+        expect((await fetch(`${s.url}/v1/policies`, as(KEY_A))).status).toBe(200);
+      const limited = await fetch(`${s.url}/v1/policies`, as(KEY_A));
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await limited.json()).toEqual({ code: 'rate_limited', message: 'too many requests' });
+      expect((await fetch(`${s.url}/v1/policies`, as(KEY_B))).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('per IP: every route, keyed or not', async () => {
+    const s = await serve(await engines.open('sqlite'), { rateLimitPerIp: 2 });
+    try {
+      expect((await fetch(`${s.url}/v1/policies`, as(KEY_A))).status).toBe(200);
+      expect((await fetch(`${s.url}/v1/policies`, as(KEY_B))).status).toBe(200);
+      const limited = await fetch(
+        `${s.url}/v1/requests/00000000-0000-4000-8000-000000000000/response`,
+        {
+          method: 'POST',
+        },
+      );
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).not.toBeNull();
+      // the probes are never limited
+      expect((await fetch(`${s.url}/health`)).status).toBe(200);
+      expect((await fetch(`${s.url}/ready`)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('readiness', () => {
+  it.each(['database', 'chain', 'clock'] as const)(
+    'is 503 naming the failing %s',
+    async (failing) => {
+      const ready = {
+        database: async () => true,
+        chain: async () => true,
+        clock: async () => true,
+        [failing]: async () => {
+          throw new Error('down');
+        },
+      };
+      const s = await serve(await engines.open('sqlite'), { ready });
+      try {
+        const res = await fetch(`${s.url}/ready`);
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('5');
+        const body = (await res.json()) as Record<string, unknown>;
+        expect(body).toMatchObject({ status: 'unavailable', [failing]: false });
+        expect(Object.values(body).filter((v) => v === false)).toHaveLength(1);
+      } finally {
+        await s.close();
+      }
+    },
+  );
+});
+
+describe('draining (A18)', () => {
+  it('answers 503 busy with Retry-After while shutting down', async () => {
+    let draining = false;
+    const s = await serve(await engines.open('sqlite'), { draining: () => draining });
+    try {
+      expect((await fetch(`${s.url}/health`)).status).toBe(200);
+      draining = true;
+      const res = await fetch(`${s.url}/v1/policies`, as(KEY_A));
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(await res.json()).toMatchObject({ code: 'busy' });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('metrics', () => {
+  it('expose the pool gauges and count refused answers by code, with no identifiers', async () => {
+    const s = await serve(await engines.open('sqlite'));
+    try {
+      const id = '00000000-0000-4000-8000-000000000000';
+      const body = {
+        proof: {
+          pi_a: ['1', '2', '1'],
+          pi_b: [
+            ['1', '2'],
+            ['3', '4'],
+            ['1', '0'],
+          ],
+          pi_c: ['1', '2', '1'],
+          protocol: 'groth16',
+          curve: 'bn128',
+        },
+        publicSignals: ['1', '2', '3', '4', '5', '6', '7'],
+        account: '0x1111111111111111111111111111111111111111',
+        consentReceipt: {
+          version: 'zkrep-consent/1',
+          receiptId: '6f1c1d7e-54a8-4d0c-9b7e-2f4a1c9d8e01',
+          requestId: id,
+          verifier: 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa',
+          policyId: 'p',
+          purpose: 'x',
+          legalBasis: 'consent',
+          retentionDays: 1,
+          predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
+          account: '0x1111111111111111111111111111111111111111',
+          consentedAt: 1,
+        },
+      };
+      const res = await fetch(`${s.url}/v1/requests/${id}/response`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(404);
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      expect(text).toMatch(/^zkrep_verifier_pool_queue_depth 3$/m);
+      expect(text).toMatch(/^zkrep_verifier_pool_in_flight 1$/m);
+      expect(text).toMatch(/^zkrep_verifier_refusals_total\{code="not_found"\} 1$/m);
+      expect(text).toMatch(
+        /zkrep_verifier_http_request_duration_seconds_count\{method="POST",route="\/v1\/requests\/:id\/response",status="404"\} 1/,
+      );
+      expect(text).not.toContain(id);
+      expect(text).not.toContain('0x1111');
+    } finally {
+      await s.close();
+    }
+  });
+});
