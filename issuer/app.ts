@@ -9,9 +9,8 @@ import type { Resolvable } from 'did-resolver';
 import type { DataSource } from 'typeorm';
 import {
   createOpenApi,
-  errorHandler,
-  notFound,
-  openApiDocument,
+  finishApp,
+  probeRoutes,
   rateLimiter,
   requestLogger,
   requireApiKey,
@@ -67,22 +66,21 @@ export function createApp(deps: IssuerDeps): Express {
   const openapi = createOpenApi();
   const limit = rateLimiter({ windowMs: 60_000, limit: deps.rateLimitPerMinute ?? 120 });
 
+  app.use(probeRoutes(openapi, deps.ready));
   app.use(publicRouter(deps, openapi));
   app.use(limit, holderRouter(deps, openapi));
   app.use(limit, marketplaceRouter(deps, openapi));
   app.use('/admin', requireApiKey(deps.adminApiKeys), adminRouter(deps, openapi));
 
-  const document = openApiDocument(openapi, {
-    title: 'zkrep issuer',
-    version: API_VERSION,
-    description:
-      'Issues AgeCredential and MarketplaceReputationCredential (W3C VC JWT carrying an EdDSA-Poseidon zk claim), serves JSON schemas and the revocation snapshot.',
+  finishApp(app, {
+    openapi,
+    logger: deps.logger,
+    info: {
+      title: 'zkrep issuer',
+      version: API_VERSION,
+      description:
+        'Issues AgeCredential and MarketplaceReputationCredential (W3C VC JWT carrying an EdDSA-Poseidon zk claim), serves JSON schemas and the revocation snapshot.',
+    },
   });
-  app.get('/openapi.json', (_req, res) => {
-    res.json(document);
-  });
-
-  app.use(notFound);
-  app.use(errorHandler(deps.logger));
   return app;
 }

@@ -19,60 +19,22 @@
  * | `KYC_POLICY_ID` | the marketplace's KYC (age) policy whose pass a rating buyer needs | the deployment's age policy |
  * | `LOG_LEVEL` | pino level | `info` |
  */
-import { isHttpUrl } from '#platform';
+import { envReader, serviceSettings, type ServiceSettings } from '#platform';
 import { IssuerError } from './errors.js';
 
-export interface IssuerConfig {
-  host: string;
-  port: number;
-  baseUrl: string;
-  /** SQLite file, unless `databaseUrl` is set. */
-  sqlitePath: string;
-  databaseUrl: string | undefined;
-  kmsSecret: string;
+export interface IssuerConfig extends ServiceSettings {
   adminApiKeys: string[];
-  rpcUrl: string;
-  /** Folder of `<chainId>.json` deployment records; undefined = `#contracts`' default. */
-  deploymentsDir: string | undefined;
-  didNetwork: string | undefined;
   registryOwnerKey: `0x${string}` | undefined;
   funderKey: `0x${string}` | undefined;
   kycPolicyId: bigint | undefined;
   trustedMarketplaces: string[] | undefined;
-  logLevel: string;
 }
-
-const HEX_KEY = /^0x[0-9a-fA-F]{64}$/;
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Reads and validates the configuration from `env` (default: `process.env`). */
 export function loadIssuerConfig(env: NodeJS.ProcessEnv = process.env): IssuerConfig {
-  const problems: string[] = [];
-  const get = (k: string): string | undefined => {
-    const v = env[k]?.trim();
-    return v ? v : undefined;
-  };
-
-  const host = get('ISSUER_HOST') ?? '127.0.0.1';
-  const portRaw = get('ISSUER_PORT') ?? '8081';
-  const port = Number(portRaw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    problems.push('ISSUER_PORT must be an integer in [0, 65535]');
-  }
-  const baseUrl = get('ISSUER_BASE_URL') ?? `http://${host}:${port}`;
-  if (!isHttpUrl(baseUrl)) problems.push('ISSUER_BASE_URL must be an http(s) URL');
-
-  const databaseUrl = get('DATABASE_URL');
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    problems.push('DATABASE_URL must be a postgres:// URL');
-  }
-  const dataDir = get('ISSUER_DATA_DIR') ?? './data/issuer';
-
-  const kmsSecret = get('ISSUER_KMS_SECRET');
-  if (!kmsSecret) problems.push('ISSUER_KMS_SECRET is required (32 bytes of hex)');
-  else if (!/^[0-9a-fA-F]{64}$/.test(kmsSecret)) {
-    problems.push('ISSUER_KMS_SECRET must be 64 hex characters');
-  }
+  const r = envReader(env);
+  const { problems, get } = r;
+  const settings = serviceSettings(r, { prefix: 'ISSUER', defaultPort: 8081, name: 'issuer' });
 
   const keys = (get('ISSUER_ADMIN_API_KEYS') ?? '')
     .split(',')
@@ -83,26 +45,8 @@ export function loadIssuerConfig(env: NodeJS.ProcessEnv = process.env): IssuerCo
     problems.push('every ISSUER_ADMIN_API_KEYS entry must be at least 24 characters');
   }
 
-  const rpcUrl = get('RPC_URL');
-  if (!rpcUrl) problems.push('RPC_URL is required');
-  else if (!isHttpUrl(rpcUrl)) problems.push('RPC_URL must be an http(s) URL');
-
-  const didNetwork = get('DID_NETWORK');
-  if (didNetwork && !/^[a-zA-Z0-9]{1,32}$/.test(didNetwork)) {
-    problems.push('DID_NETWORK must be 1-32 letters or digits');
-  }
-
-  const key = (name: string): `0x${string}` | undefined => {
-    const v = get(name);
-    if (v === undefined) return undefined;
-    if (!HEX_KEY.test(v)) {
-      problems.push(`${name} must be 0x followed by 64 hex digits`);
-      return undefined;
-    }
-    return v as `0x${string}`;
-  };
-  const registryOwnerKey = key('ISSUER_REGISTRY_OWNER_KEY');
-  const funderKey = key('ISSUER_FUNDER_KEY');
+  const registryOwnerKey = r.hexKey('ISSUER_REGISTRY_OWNER_KEY');
+  const funderKey = r.hexKey('ISSUER_FUNDER_KEY');
 
   const policyRaw = get('KYC_POLICY_ID');
   let kycPolicyId: bigint | undefined;
@@ -120,27 +64,15 @@ export function loadIssuerConfig(env: NodeJS.ProcessEnv = process.env): IssuerCo
     problems.push('ISSUER_TRUSTED_MARKETPLACES must be comma-separated 0x addresses');
   }
 
-  const logLevel = get('LOG_LEVEL') ?? 'info';
-  if (!LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
-
   if (problems.length > 0) {
     throw new IssuerError('config_invalid', `invalid issuer configuration: ${problems.join('; ')}`);
   }
   return {
-    host,
-    port,
-    baseUrl,
-    sqlitePath: `${dataDir.replace(/\/$/, '')}/issuer.sqlite`,
-    databaseUrl,
-    kmsSecret: kmsSecret!,
+    ...settings,
     adminApiKeys: keys,
-    rpcUrl: rpcUrl!,
-    deploymentsDir: get('ZKREP_DEPLOYMENTS_DIR'),
-    didNetwork,
     registryOwnerKey,
     funderKey,
     kycPolicyId,
     trustedMarketplaces,
-    logLevel,
   };
 }

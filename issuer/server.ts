@@ -4,29 +4,8 @@
  *
  *   ISSUER_KMS_SECRET=… ISSUER_ADMIN_API_KEYS=… RPC_URL=http://127.0.0.1:8545 npx tsx issuer/server.ts
  */
-import { ZkrepError } from '#zk';
+import { runServer } from '#platform';
 import { loadIssuerConfig } from './config.js';
 import { startIssuer } from './service.js';
 
-async function main(): Promise<void> {
-  const config = loadIssuerConfig();
-  const issuer = await startIssuer(config);
-  process.stdout.write(`issuer: ${issuer.url} (${issuer.did})\n`);
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    void issuer.close().then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-main().catch((err: unknown) => {
-  const message =
-    err instanceof ZkrepError
-      ? `${err.code}: ${err.message}`
-      : `internal: ${(err as Error)?.message ?? String(err)}`;
-  process.stderr.write(`issuer: ${message.split('\n')[0]}\n`);
-  process.exit(1);
-});
+runServer('issuer', () => startIssuer(loadIssuerConfig()));

@@ -12,7 +12,9 @@ import {
   extendZodWithOpenApi,
 } from '@asteasolutions/zod-to-openapi';
 import express, {
+  Router,
   type ErrorRequestHandler,
+  type Express,
   type NextFunction,
   type Request,
   type RequestHandler,
@@ -248,3 +250,71 @@ export function openApiDocument(
 export const ErrorBody = z.object({ code: z.string(), message: z.string() }).openapi('Error', {
   description: 'Every error: a stable code (docs/protocol.md §8) and a one-line message.',
 });
+
+/**
+ * `GET /health` (liveness) and `GET /ready` (readiness): 200 when every probe resolves true, else
+ * 503 with `Retry-After`, naming each dependency's state. A probe that throws is "down".
+ */
+export function probeRoutes(
+  openapi: OpenAPIRegistry,
+  probes: Record<string, () => Promise<boolean>>,
+): Router {
+  const r = Router();
+  const names = Object.keys(probes);
+  const Health = z.object({ status: z.literal('ok') }).openapi('Health');
+  const Ready = z
+    .object({
+      status: z.enum(['ready', 'unavailable']),
+      ...Object.fromEntries(names.map((n) => [n, z.boolean()])),
+    })
+    .openapi('Readiness');
+  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+  openapi.registerPath({
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness',
+    responses: { 200: { description: 'alive', ...json(Health) } },
+  });
+  r.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  openapi.registerPath({
+    method: 'get',
+    path: '/ready',
+    summary: `Readiness: ${names.join(', ')}`,
+    responses: {
+      200: { description: 'ready', ...json(Ready) },
+      503: { description: 'a dependency is down', ...json(Ready) },
+    },
+  });
+  r.get('/ready', async (_req, res) => {
+    const states = await Promise.all(names.map((n) => probes[n]!().catch(() => false)));
+    const ok = states.every(Boolean);
+    if (!ok) res.set('Retry-After', '5');
+    res.status(ok ? 200 : 503).json({
+      status: ok ? 'ready' : 'unavailable',
+      ...Object.fromEntries(names.map((n, i) => [n, states[i] === true])),
+    });
+  });
+  return r;
+}
+
+/**
+ * The end of every service's app: `GET /openapi.json` (the document of everything registered),
+ * the JSON 404 fallback, and the one error middleware.
+ */
+export function finishApp(
+  app: Express,
+  p: {
+    openapi: OpenAPIRegistry;
+    info: { title: string; version: string; description?: string };
+    logger: Logger;
+  },
+): void {
+  const document = openApiDocument(p.openapi, p.info);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use(notFound);
+  app.use(errorHandler(p.logger));
+}

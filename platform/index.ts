@@ -18,6 +18,7 @@ export {
   createLogger,
   createOpenApi,
   errorHandler,
+  finishApp,
   apiKeyPrincipals,
   httpError,
   isHttpUrl,
@@ -25,6 +26,7 @@ export {
   notFound,
   openApiDocument,
   parseInput,
+  probeRoutes,
   rateLimiter,
   requestLogger,
   requireApiKey,
@@ -53,4 +55,12 @@ export {
   consentReceiptHash,
   parseConsentReceipt,
 } from './consent.js';
+export { runServer, type StartedService } from './main.js';
+export {
+  LOG_LEVELS,
+  envReader,
+  serviceSettings,
+  type EnvReader,
+  type ServiceSettings,
+} from './config.js';
 export { bigintColumn, createTablesMigration, ddl, nullableBigintColumn } from './schema.js';

@@ -55,8 +55,12 @@ async function identity(alias: string): Promise<{ did: string; signer: Signer }>
   return { did: id.did, signer: agentJwtSigner(agent, id.controllerKeyId!) };
 }
 
+import { appendFileSync } from 'node:fs';
+const T = (m: string) => appendFileSync('/tmp/ro-trace.log', `${new Date().toISOString()} ${m}\n`);
 beforeAll(async () => {
+  T('beforeAll');
   env = await setupTestEnv();
+  T('env');
   work = await mkdtemp(join(tmpdir(), 'zkrep-request-object-'));
   ds = await openDatabase({ sqlitePath: join(work, 'agent.sqlite'), entities: [], migrations: [] });
   network = {
@@ -73,9 +77,13 @@ beforeAll(async () => {
   verifier = await identity('verifier');
   impostor = await identity('impostor');
   resolver = ethrResolver(network, { cacheTtlMs: 0 });
+  T('ready');
 }, 300_000);
+beforeEach(() => T('test ' + expect.getState().currentTestName));
+afterEach(() => T('done'));
 
 afterAll(async () => {
+  T('afterAll');
   if (ds?.isInitialized) await ds.destroy();
   await env?.close();
   if (work) await rm(work, { recursive: true, force: true });

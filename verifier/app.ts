@@ -14,9 +14,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   apiKeyPrincipals,
   createOpenApi,
-  errorHandler,
-  notFound,
-  openApiDocument,
+  finishApp,
+  probeRoutes,
   rateLimiter,
   requestLogger,
   type ProofRequestClaims,
@@ -123,21 +122,20 @@ export function createApp(deps: VerifierDeps): VerifierApp {
   const auth = apiKeyPrincipals(deps.marketplaces.map((m) => ({ key: m.apiKey, principal: m.id })));
 
   app.use(perIp);
+  app.use(probeRoutes(openapi, deps.ready));
   app.use(publicRouter(deps, openapi, metrics));
   app.use(walletRouter(deps, openapi, metrics));
   app.use('/v1', auth, perKey, marketplaceRouter(deps, openapi));
 
-  const document = openApiDocument(openapi, {
-    title: 'zkrep verifier',
-    version: API_VERSION,
-    description:
-      'Policies, proof requests (OpenID4VP-style request objects signed by the verifier DID, QR codes), strict zero-knowledge proof verification, nullifier binding, passes, on-chain relay and signed webhooks.',
+  finishApp(app, {
+    openapi,
+    logger: deps.logger,
+    info: {
+      title: 'zkrep verifier',
+      version: API_VERSION,
+      description:
+        'Policies, proof requests (OpenID4VP-style request objects signed by the verifier DID, QR codes), strict zero-knowledge proof verification, nullifier binding, passes, on-chain relay and signed webhooks.',
+    },
   });
-  app.get('/openapi.json', (_req, res) => {
-    res.json(document);
-  });
-
-  app.use(notFound);
-  app.use(errorHandler(deps.logger));
   return app;
 }

@@ -22,7 +22,7 @@
  * | `VERIFIER_SHUTDOWN_GRACE_MS` | how long a shutdown waits for in-flight requests | `10000` |
  * | `LOG_LEVEL` | pino level | `info` |
  */
-import { isHttpUrl } from '#platform';
+import { envReader, serviceSettings, type ServiceSettings } from '#platform';
 import { VerifierError } from './errors.js';
 
 export interface MarketplaceAccount {
@@ -32,17 +32,8 @@ export interface MarketplaceAccount {
   webhookSecret: string | undefined;
 }
 
-export interface VerifierConfig {
-  host: string;
-  port: number;
-  baseUrl: string;
-  sqlitePath: string;
-  databaseUrl: string | undefined;
-  kmsSecret: string;
+export interface VerifierConfig extends ServiceSettings {
   marketplaces: MarketplaceAccount[];
-  rpcUrl: string;
-  deploymentsDir: string | undefined;
-  didNetwork: string | undefined;
   relayerKey: `0x${string}` | undefined;
   poolThreads: number | undefined;
   poolMaxQueue: number;
@@ -50,47 +41,16 @@ export interface VerifierConfig {
   rateLimitPerKey: number;
   requestTtlSeconds: number;
   shutdownGraceMs: number;
-  logLevel: string;
 }
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MARKETPLACE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SECRET = /^[A-Za-z0-9._~+/=-]{24,256}$/;
 
 /** Reads and validates the configuration from `env` (default: `process.env`). */
 export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): VerifierConfig {
-  const problems: string[] = [];
-  const get = (k: string): string | undefined => {
-    const v = env[k]?.trim();
-    return v ? v : undefined;
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!/^[0-9]+$/.test(raw) || n < min || n > max) {
-      problems.push(`${name} must be an integer in [${min}, ${max}]`);
-      return fallback;
-    }
-    return n;
-  };
-
-  const host = get('VERIFIER_HOST') ?? '127.0.0.1';
-  const port = int('VERIFIER_PORT', 8082, 0, 65535);
-  const baseUrl = (get('VERIFIER_BASE_URL') ?? `http://${host}:${port}`).replace(/\/$/, '');
-  if (!isHttpUrl(baseUrl)) problems.push('VERIFIER_BASE_URL must be an http(s) URL');
-
-  const databaseUrl = get('DATABASE_URL');
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    problems.push('DATABASE_URL must be a postgres:// URL');
-  }
-  const dataDir = get('VERIFIER_DATA_DIR') ?? './data/verifier';
-
-  const kmsSecret = get('VERIFIER_KMS_SECRET');
-  if (!kmsSecret) problems.push('VERIFIER_KMS_SECRET is required (32 bytes of hex)');
-  else if (!/^[0-9a-fA-F]{64}$/.test(kmsSecret)) {
-    problems.push('VERIFIER_KMS_SECRET must be 64 hex characters');
-  }
+  const r = envReader(env);
+  const { problems, get, int } = r;
+  const settings = serviceSettings(r, { prefix: 'VERIFIER', defaultPort: 8082, name: 'verifier' });
 
   const marketplaces: MarketplaceAccount[] = [];
   const entries = (get('VERIFIER_MARKETPLACES') ?? '')
@@ -121,20 +81,7 @@ export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): Verifi
     problems.push('VERIFIER_MARKETPLACES has an API key twice');
   }
 
-  const rpcUrl = get('RPC_URL');
-  if (!rpcUrl) problems.push('RPC_URL is required');
-  else if (!isHttpUrl(rpcUrl)) problems.push('RPC_URL must be an http(s) URL');
-
-  const didNetwork = get('DID_NETWORK');
-  if (didNetwork && !/^[a-zA-Z0-9]{1,32}$/.test(didNetwork)) {
-    problems.push('DID_NETWORK must be 1-32 letters or digits');
-  }
-  const relayerRaw = get('VERIFIER_RELAYER_KEY');
-  let relayerKey: `0x${string}` | undefined;
-  if (relayerRaw !== undefined) {
-    if (/^0x[0-9a-fA-F]{64}$/.test(relayerRaw)) relayerKey = relayerRaw as `0x${string}`;
-    else problems.push('VERIFIER_RELAYER_KEY must be 0x followed by 64 hex digits');
-  }
+  const relayerKey = r.hexKey('VERIFIER_RELAYER_KEY');
 
   const threadsRaw = get('VERIFIER_POOL_THREADS');
   const poolThreads = threadsRaw === undefined ? undefined : int('VERIFIER_POOL_THREADS', 1, 1, 64);
@@ -144,9 +91,6 @@ export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): Verifi
   const requestTtlSeconds = int('VERIFIER_REQUEST_TTL', 600, 1, 3_600);
   const shutdownGraceMs = int('VERIFIER_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000);
 
-  const logLevel = get('LOG_LEVEL') ?? 'info';
-  if (!LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
-
   if (problems.length > 0) {
     throw new VerifierError(
       'config_invalid',
@@ -154,16 +98,8 @@ export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): Verifi
     );
   }
   return {
-    host,
-    port,
-    baseUrl,
-    sqlitePath: `${dataDir.replace(/\/$/, '')}/verifier.sqlite`,
-    databaseUrl,
-    kmsSecret: kmsSecret!,
+    ...settings,
     marketplaces,
-    rpcUrl: rpcUrl!,
-    deploymentsDir: get('ZKREP_DEPLOYMENTS_DIR'),
-    didNetwork,
     relayerKey,
     poolThreads,
     poolMaxQueue,
@@ -171,6 +107,5 @@ export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): Verifi
     rateLimitPerKey,
     requestTtlSeconds,
     shutdownGraceMs,
-    logLevel,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Public routes: liveness and readiness, the issuer's metadata, the JSON schema of each
+ * Public routes (liveness and readiness are `#platform` `probeRoutes`): the issuer's metadata, the JSON schema of each
  * credential type, and the revocation snapshot wallets build non-membership proofs from.
  */
 import { Router } from 'express';
@@ -10,10 +10,6 @@ import type { IssuerDeps } from '../app.js';
 import { credentialJsonSchema, schemaUrl } from '../domain/credentials.js';
 import { publishedSnapshot } from '../domain/revocation.js';
 
-const Health = z.object({ status: z.literal('ok') }).openapi('Health');
-const Ready = z
-  .object({ status: z.enum(['ready', 'unavailable']), database: z.boolean(), chain: z.boolean() })
-  .openapi('Readiness');
 export const IssuerInfo = z
   .object({
     did: z.string(),
@@ -38,34 +34,6 @@ export function publicRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router
   const r = Router();
   const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
   const err = (description: string) => ({ description, ...json(ErrorBody) });
-
-  openapi.registerPath({
-    method: 'get',
-    path: '/health',
-    summary: 'Liveness',
-    responses: { 200: { description: 'alive', ...json(Health) } },
-  });
-  r.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  openapi.registerPath({
-    method: 'get',
-    path: '/ready',
-    summary: 'Readiness: the database and the chain answer',
-    responses: {
-      200: { description: 'ready', ...json(Ready) },
-      503: { description: 'a dependency is down', ...json(Ready) },
-    },
-  });
-  r.get('/ready', async (_req, res) => {
-    const [database, chain] = await Promise.all([
-      deps.ready.database().catch(() => false),
-      deps.ready.chain().catch(() => false),
-    ]);
-    const ok = database && chain;
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', database, chain });
-  });
 
   openapi.registerPath({
     method: 'get',

@@ -14,10 +14,8 @@ import {
   changeDidOwner,
   createClients,
   createPolicy,
-  deploy,
   getIssuer,
   getPass,
-  startAnvil,
   toSignalTuple,
   toSolidityProof,
   verifyOnChain,
@@ -43,12 +41,10 @@ import {
   gateSignalHash,
   holderCommitment,
   issuerKeyHash,
-  loadVerificationKey,
   parsePublicSignals,
   prove,
   queryHash,
   shutdownZk,
-  verifierSolidityPath,
   verifySignature,
   type Claim,
 } from '#zk';
@@ -68,11 +64,11 @@ import {
   postJson as postUrl,
   type Holder,
 } from '../helpers/holder.js';
+import { DEV_KEYS, TEST_ADMIN_KEY, issuerEnv, startDeployedChain } from '../helpers/stack.js';
 
 // anvil's well-known dev keys (public test keys, funded on every anvil)
-const OWNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
-const FUNDER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
-const ADMIN_KEY = 'admin-key-for-tests-0123456789';
+const OWNER_KEY = DEV_KEYS.owner;
+const ADMIN_KEY = TEST_ADMIN_KEY;
 
 let chain: AnvilChain;
 let work: string;
@@ -80,40 +76,19 @@ let issuer: RunningIssuer;
 let resolver: Resolver;
 let network: string;
 
-function env(over: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ISSUER_PORT: '0',
-    ISSUER_DATA_DIR: join(work, 'issuer'),
+const env = (over: Record<string, string> = {}): NodeJS.ProcessEnv =>
+  issuerEnv(chain, work, {
     ISSUER_KMS_SECRET: kmsSecret,
-    ISSUER_ADMIN_API_KEYS: ADMIN_KEY,
-    RPC_URL: chain.rpcUrl,
-    ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
-    ISSUER_REGISTRY_OWNER_KEY: OWNER_KEY,
-    ISSUER_FUNDER_KEY: FUNDER_KEY,
-    LOG_LEVEL: 'silent',
     ISSUER_TRUSTED_MARKETPLACES: marketKey.address,
     ...over,
-  };
-}
+  });
 const kmsSecret = randomBytes(32).toString('hex');
 /** A marketplace that posts signed trade events. */
 const marketKey = privateKeyToAccount(`0x${randomBytes(32).toString('hex')}`);
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'zkrep-issuer-e2e-'));
-  chain = await startAnvil();
-  const { publicClient, walletClient } = createClients({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    account: { privateKey: OWNER_KEY },
-  });
-  await deploy({
-    publicClient,
-    walletClient,
-    verifierSourcePath: verifierSolidityPath(),
-    verificationKey: loadVerificationKey(),
-    deploymentsDir: join(work, 'deployments'),
-  });
+  chain = await startDeployedChain(work);
   issuer = await startIssuer(loadIssuerConfig(env()));
   network = `0x${chain.chainId.toString(16)}`;
   resolver = plainResolver(issuer.deployment.contracts.didRegistry.address);

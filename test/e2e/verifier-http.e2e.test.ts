@@ -13,20 +13,23 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClients, deploy, startAnvil, type AnvilChain } from '#contracts';
-import { loadIssuerConfig, startIssuer, type RunningIssuer } from '#issuer';
-import { ethrResolver, startPostgres, type EmbeddedPostgres } from '#platform';
+import type { AnvilChain } from '#contracts';
+import type { RunningIssuer } from '#issuer';
+import { startPostgres, type EmbeddedPostgres } from '#platform';
 import { loadVerifierConfig, startVerifier, type RunningVerifier } from '#verifier';
-import { loadVerificationKey, shutdownZk, verifierSolidityPath } from '#zk';
+import { shutdownZk } from '#zk';
 import { pino } from 'pino';
 import { getAddress } from 'viem';
 import { verifierConformance } from '../conformance/verifier.js';
 import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
+import {
+  TEST_ADMIN_KEY,
+  chainResolver,
+  startDeployedChain,
+  startTestIssuer,
+} from '../helpers/stack.js';
 import { answerRequest, type WalletAnswer } from '../helpers/wallet.js';
 
-const OWNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
-const FUNDER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
-const ADMIN_KEY = 'admin-key-for-tests-0123456789';
 const KEY_A = 'market-a-key-for-tests-0123456789';
 const KEY_B = 'market-b-key-for-tests-0123456789';
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
@@ -85,33 +88,9 @@ const stopNode = (n: { child: ChildProcess }) =>
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'zkrep-verifier-http-'));
   await chmod(work, 0o755); // PostgreSQL runs as nobody when the tests run as root
-  chain = await startAnvil();
-  const { publicClient, walletClient } = createClients({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    account: { privateKey: OWNER_KEY },
-  });
-  await deploy({
-    publicClient,
-    walletClient,
-    verifierSourcePath: verifierSolidityPath(),
-    verificationKey: loadVerificationKey(),
-    deploymentsDir: join(work, 'deployments'),
-  });
+  chain = await startDeployedChain(work);
   [issuer, postgres] = await Promise.all([
-    startIssuer(
-      loadIssuerConfig({
-        ISSUER_PORT: '0',
-        ISSUER_DATA_DIR: join(work, 'issuer'),
-        ISSUER_KMS_SECRET: 'cd'.repeat(32),
-        ISSUER_ADMIN_API_KEYS: ADMIN_KEY,
-        RPC_URL: chain.rpcUrl,
-        ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
-        ISSUER_REGISTRY_OWNER_KEY: OWNER_KEY,
-        ISSUER_FUNDER_KEY: FUNDER_KEY,
-        LOG_LEVEL: 'silent',
-      }),
-    ),
+    startTestIssuer(chain, work),
     startPostgres({ dataDir: join(work, 'pg'), durable: false }),
   ]);
   inProcess = await startVerifier(loadVerifierConfig(env()), {
@@ -122,7 +101,7 @@ beforeAll(async () => {
   nodes.push(await startNode({ DATABASE_URL: postgres.url }));
   nodes.push(await startNode({ DATABASE_URL: postgres.url }));
   holder = newHolder(`0x${chain.chainId.toString(16)}`);
-  credential = await issueAge(issuer.url, ADMIN_KEY, holder);
+  credential = await issueAge(issuer.url, TEST_ADMIN_KEY, holder);
 }, 240_000);
 
 afterAll(async () => {
@@ -156,12 +135,7 @@ describe('two verifier processes on one PostgreSQL', () => {
   });
 
   it('racing on the same nullifier: exactly one account wins it, in every round', async () => {
-    const resolver = ethrResolver({
-      name: `0x${chain.chainId.toString(16)}`,
-      chainId: chain.chainId,
-      rpcUrl: chain.rpcUrl,
-      registry: issuer.deployment.contracts.didRegistry.address,
-    });
+    const resolver = chainResolver(chain, issuer);
     const auth = { authorization: `Bearer ${KEY_A}` };
     for (let round = 0; round < 3; round++) {
       const [a, b] = [nodes[0]!, nodes[1]!];

@@ -19,25 +19,27 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createClients, deploy, getPass, getPolicy, startAnvil, type AnvilChain } from '#contracts';
-import { loadIssuerConfig, startIssuer, type RunningIssuer } from '#issuer';
-import { ethrResolver } from '#platform';
+import { createClients, getPass, getPolicy, type AnvilChain } from '#contracts';
+import type { RunningIssuer } from '#issuer';
 import {
   loadVerifierConfig,
   startVerifier,
   verifyWebhookSignature,
   type RunningVerifier,
 } from '#verifier';
-import { loadVerificationKey, shutdownZk, verifierSolidityPath } from '#zk';
+import { shutdownZk } from '#zk';
 import { pino } from 'pino';
 import { getAddress, type Address } from 'viem';
 import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
+import {
+  DEV_KEYS,
+  TEST_ADMIN_KEY,
+  chainResolver,
+  startDeployedChain,
+  startTestIssuer,
+} from '../helpers/stack.js';
 import { answerRequest } from '../helpers/wallet.js';
 
-const OWNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
-const FUNDER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
-const RELAYER_KEY = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
-const ADMIN_KEY = 'admin-key-for-tests-0123456789';
 const MARKET_KEY = 'market-key-for-tests-0123456789';
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-012345';
 const BIRTH_DATE = '1990-02-28';
@@ -96,7 +98,7 @@ function verifierEnv(over: Record<string, string> = {}): NodeJS.ProcessEnv {
     VERIFIER_MARKETPLACES: `demo-market:${MARKET_KEY}:${WEBHOOK_SECRET}`,
     RPC_URL: rpcProxy.url,
     ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
-    VERIFIER_RELAYER_KEY: RELAYER_KEY,
+    VERIFIER_RELAYER_KEY: DEV_KEYS.relayer,
     VERIFIER_POOL_THREADS: '1',
     LOG_LEVEL: 'info',
     ...over,
@@ -105,32 +107,8 @@ function verifierEnv(over: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'zkrep-verifier-e2e-'));
-  chain = await startAnvil();
-  const { publicClient, walletClient } = createClients({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    account: { privateKey: OWNER_KEY },
-  });
-  await deploy({
-    publicClient,
-    walletClient,
-    verifierSourcePath: verifierSolidityPath(),
-    verificationKey: loadVerificationKey(),
-    deploymentsDir: join(work, 'deployments'),
-  });
-  issuer = await startIssuer(
-    loadIssuerConfig({
-      ISSUER_PORT: '0',
-      ISSUER_DATA_DIR: join(work, 'issuer'),
-      ISSUER_KMS_SECRET: 'cd'.repeat(32),
-      ISSUER_ADMIN_API_KEYS: ADMIN_KEY,
-      RPC_URL: chain.rpcUrl,
-      ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
-      ISSUER_REGISTRY_OWNER_KEY: OWNER_KEY,
-      ISSUER_FUNDER_KEY: FUNDER_KEY,
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  chain = await startDeployedChain(work);
+  issuer = await startTestIssuer(chain, work);
   rpcProxy = await startRpcProxy(chain.rpcUrl);
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -143,7 +121,7 @@ beforeAll(async () => {
     webhookIntervalMs: 3_600_000, // delivered on demand (deliverWebhooks) in this file
   });
   holder = newHolder(`0x${chain.chainId.toString(16)}`);
-  credential = await issueAge(issuer.url, ADMIN_KEY, holder, BIRTH_DATE);
+  credential = await issueAge(issuer.url, TEST_ADMIN_KEY, holder, BIRTH_DATE);
 }, 180_000);
 
 afterAll(async () => {
@@ -199,12 +177,7 @@ const answerFor = (created: Created, who: Holder, acct: Address, did = verifier.
     credential,
     issuerUrl: issuer.url,
     account: acct,
-    resolver: ethrResolver({
-      name: `0x${chain.chainId.toString(16)}`,
-      chainId: chain.chainId,
-      rpcUrl: chain.rpcUrl,
-      registry: issuer.deployment.contracts.didRegistry.address,
-    }),
+    resolver: chainResolver(chain, issuer),
   });
 
 const submit = (created: Created, body: unknown) =>

@@ -1,5 +1,5 @@
 /**
- * Public routes: liveness, readiness (database, chain RPC, clock), Prometheus metrics, and what a
+ * Public routes (liveness and readiness: `#platform` `probeRoutes`): Prometheus metrics, and what a
  * wallet opens: the signed request object and its QR codes (PNG and SVG of the wallet URL).
  */
 import { Router } from 'express';
@@ -10,15 +10,6 @@ import { qrPng, qrSvg } from '../domain/qr.js';
 import { ProofRequestEntity } from '../store/schema.js';
 import type { VerifierMetrics } from '../metrics.js';
 
-const Health = z.object({ status: z.literal('ok') }).openapi('Health');
-const Ready = z
-  .object({
-    status: z.enum(['ready', 'unavailable']),
-    database: z.boolean(),
-    chain: z.boolean(),
-    clock: z.boolean(),
-  })
-  .openapi('Readiness');
 const RequestId = z.object({ id: z.uuid() });
 
 /** The URLs of a request, as the marketplace and the wallet use them. */
@@ -40,38 +31,6 @@ export function publicRouter(
   const r = Router();
   const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
   const err = (description: string) => ({ description, ...json(ErrorBody) });
-
-  openapi.registerPath({
-    method: 'get',
-    path: '/health',
-    summary: 'Liveness',
-    responses: { 200: { description: 'alive', ...json(Health) } },
-  });
-  r.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  openapi.registerPath({
-    method: 'get',
-    path: '/ready',
-    summary: 'Readiness: the database and the chain RPC answer, and the clock is sane',
-    responses: {
-      200: { description: 'ready', ...json(Ready) },
-      503: { description: 'a dependency is down or the clock is off', ...json(Ready) },
-    },
-  });
-  r.get('/ready', async (_req, res) => {
-    const [database, chain, clock] = await Promise.all([
-      deps.ready.database().catch(() => false),
-      deps.ready.chain().catch(() => false),
-      deps.ready.clock().catch(() => false),
-    ]);
-    const ok = database && chain && clock;
-    if (!ok) res.set('Retry-After', '5');
-    res
-      .status(ok ? 200 : 503)
-      .json({ status: ok ? 'ready' : 'unavailable', database, chain, clock });
-  });
 
   openapi.registerPath({
     method: 'get',
