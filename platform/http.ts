@@ -246,6 +246,17 @@ export function openApiDocument(
   });
 }
 
+/** An OpenAPI JSON body or response content of `schema`. */
+export const jsonContent = (schema: z.ZodType) => ({
+  content: { 'application/json': { schema } },
+});
+
+/** An OpenAPI error response: `description` with the `{ code, message }` body. */
+export const errorResponse = (description: string) => ({
+  description,
+  ...jsonContent(ErrorBody),
+});
+
 /** The schema of every error body, for the OpenAPI document. */
 export const ErrorBody = z.object({ code: z.string(), message: z.string() }).openapi('Error', {
   description: 'Every error: a stable code (docs/protocol.md §8) and a one-line message.',
@@ -268,12 +279,11 @@ export function probeRoutes(
       ...Object.fromEntries(names.map((n) => [n, z.boolean()])),
     })
     .openapi('Readiness');
-  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
   openapi.registerPath({
     method: 'get',
     path: '/health',
     summary: 'Liveness',
-    responses: { 200: { description: 'alive', ...json(Health) } },
+    responses: { 200: { description: 'alive', ...jsonContent(Health) } },
   });
   r.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -283,8 +293,8 @@ export function probeRoutes(
     path: '/ready',
     summary: `Readiness: ${names.join(', ')}`,
     responses: {
-      200: { description: 'ready', ...json(Ready) },
-      503: { description: 'a dependency is down', ...json(Ready) },
+      200: { description: 'ready', ...jsonContent(Ready) },
+      503: { description: 'a dependency is down', ...jsonContent(Ready) },
     },
   });
   r.get('/ready', async (_req, res) => {

@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { DataSource } from 'typeorm';
+import { placeholderAnswer } from '../test/fixtures/policies.js';
 import { databaseEngines } from '../test/helpers/databases.js';
 import { createApp, type VerifierDeps } from './app.js';
 import { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from './store/schema.js';
@@ -141,34 +142,7 @@ describe('metrics', () => {
     const s = await serve(await engines.open('sqlite'));
     try {
       const id = '00000000-0000-4000-8000-000000000000';
-      const body = {
-        proof: {
-          pi_a: ['1', '2', '1'],
-          pi_b: [
-            ['1', '2'],
-            ['3', '4'],
-            ['1', '0'],
-          ],
-          pi_c: ['1', '2', '1'],
-          protocol: 'groth16',
-          curve: 'bn128',
-        },
-        publicSignals: ['1', '2', '3', '4', '5', '6', '7'],
-        account: '0x1111111111111111111111111111111111111111',
-        consentReceipt: {
-          version: 'zkrep-consent/1',
-          receiptId: '6f1c1d7e-54a8-4d0c-9b7e-2f4a1c9d8e01',
-          requestId: id,
-          verifier: 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa',
-          policyId: 'p',
-          purpose: 'x',
-          legalBasis: 'consent',
-          retentionDays: 1,
-          predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
-          account: '0x1111111111111111111111111111111111111111',
-          consentedAt: 1,
-        },
-      };
+      const body = placeholderAnswer(id);
       const res = await fetch(`${s.url}/v1/requests/${id}/response`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

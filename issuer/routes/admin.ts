@@ -4,7 +4,7 @@
  */
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ErrorBody, httpError, jsonBody, parseInput, z } from '#platform';
+import { errorResponse, httpError, jsonBody, jsonContent, parseInput, z } from '#platform';
 import type { IssuerDeps } from '../app.js';
 import { submitKyc } from '../domain/kyc.js';
 import { revokeCredential } from '../domain/revocation.js';
@@ -48,8 +48,6 @@ const IdParam = z.object({ id: z.string().regex(/^\d{1,8}$/) });
 
 export function adminRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router {
   const r = Router();
-  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-  const err = (description: string) => ({ description, ...json(ErrorBody) });
   const security = [{ apiKey: [] }];
   openapi.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer' });
 
@@ -59,11 +57,11 @@ export function adminRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router 
     summary:
       'Submit verified KYC data for a holder DID (kept encrypted until collected, 7 days at most)',
     security,
-    request: { body: json(KycBody) },
+    request: { body: jsonContent(KycBody) },
     responses: {
-      200: { description: 'accepted', ...json(KycAccepted) },
-      400: err('invalid or out-of-range data'),
-      401: err('no or wrong API key'),
+      200: { description: 'accepted', ...jsonContent(KycAccepted) },
+      400: errorResponse('invalid or out-of-range data'),
+      401: errorResponse('no or wrong API key'),
     },
   });
   r.post('/kyc', jsonBody('2kb'), async (req, res) => {
@@ -83,9 +81,9 @@ export function adminRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router 
     security,
     request: { params: IdParam },
     responses: {
-      200: { description: 'revoked', ...json(Revoked) },
-      401: err('no or wrong API key'),
-      404: err('no such credential'),
+      200: { description: 'revoked', ...jsonContent(Revoked) },
+      401: errorResponse('no or wrong API key'),
+      404: errorResponse('no such credential'),
     },
   });
   r.post('/credentials/:id/revoke', async (req, res) => {
@@ -102,8 +100,8 @@ export function adminRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router 
     security,
     request: { params: IdParam },
     responses: {
-      200: { description: 'record', ...json(CredentialRecord) },
-      404: err('no such credential'),
+      200: { description: 'record', ...jsonContent(CredentialRecord) },
+      404: errorResponse('no such credential'),
     },
   });
   r.get('/credentials/:id', async (req, res) => {

@@ -6,7 +6,7 @@
  */
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ErrorBody, httpError, jsonBody, parseInput, z } from '#platform';
+import { errorResponse, httpError, jsonBody, jsonContent, parseInput, z } from '#platform';
 import type { IssuerDeps } from '../app.js';
 import { authenticateHolder, createChallenge } from '../domain/auth.js';
 import { issueCredential } from '../domain/credentials.js';
@@ -36,14 +36,15 @@ const Issued = z
 
 export function holderRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router {
   const r = Router();
-  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-  const err = (description: string) => ({ description, ...json(ErrorBody) });
 
   openapi.registerPath({
     method: 'post',
     path: '/auth/challenge',
     summary: 'A single-use challenge for DID authentication (5 min)',
-    responses: { 200: { description: 'challenge', ...json(Challenge) }, 429: err('rate limited') },
+    responses: {
+      200: { description: 'challenge', ...jsonContent(Challenge) },
+      429: errorResponse('rate limited'),
+    },
   });
   r.post('/auth/challenge', async (_req, res) => {
     const c = await createChallenge(deps.dataSource, deps.now());
@@ -54,13 +55,13 @@ export function holderRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router
     method: 'post',
     path: '/credentials',
     summary: 'Issue a credential to the authenticated holder',
-    request: { body: json(IssueBody) },
+    request: { body: jsonContent(IssueBody) },
     responses: {
-      200: { description: 'issued', ...json(Issued) },
-      400: err('bad request or out-of-range attributes'),
-      401: err('authentication failed'),
-      404: err('no verified data for this holder'),
-      413: err('body too large'),
+      200: { description: 'issued', ...jsonContent(Issued) },
+      400: errorResponse('bad request or out-of-range attributes'),
+      401: errorResponse('authentication failed'),
+      404: errorResponse('no verified data for this holder'),
+      413: errorResponse('body too large'),
     },
   });
   r.post('/credentials', jsonBody('12kb'), async (req, res) => {

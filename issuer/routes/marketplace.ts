@@ -4,7 +4,7 @@
  */
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ErrorBody, jsonBody, parseInput, z } from '#platform';
+import { errorResponse, jsonBody, jsonContent, parseInput, z } from '#platform';
 import type { IssuerDeps } from '../app.js';
 import { acceptSignedEvents } from '../domain/signed-events.js';
 import { addTradeEvents } from '../domain/trade-log.js';
@@ -44,17 +44,15 @@ const Accepted = z.object({ added: z.number().int() }).openapi('TradeEventsAccep
 
 export function marketplaceRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router {
   const r = Router();
-  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-  const err = (description: string) => ({ description, ...json(ErrorBody) });
   openapi.registerPath({
     method: 'post',
     path: '/trades',
     summary: 'A trusted marketplace posts signed trade events (stored once each)',
-    request: { body: json(TradeBatch) },
+    request: { body: jsonContent(TradeBatch) },
     responses: {
-      200: { description: 'stored', ...json(Accepted) },
-      400: err('malformed batch'),
-      401: err('untrusted marketplace or bad signature'),
+      200: { description: 'stored', ...jsonContent(Accepted) },
+      400: errorResponse('malformed batch'),
+      401: errorResponse('untrusted marketplace or bad signature'),
     },
   });
   r.post('/trades', jsonBody('256kb'), async (req, res) => {

@@ -4,7 +4,7 @@
  */
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ErrorBody, httpError, z } from '#platform';
+import { errorResponse, httpError, jsonContent, z } from '#platform';
 import { CREDENTIAL_SCHEMAS, findCredentialSchema } from '#zk';
 import type { IssuerDeps } from '../app.js';
 import { credentialJsonSchema, schemaUrl } from '../domain/credentials.js';
@@ -32,14 +32,12 @@ const Snapshot = z
 
 export function publicRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router {
   const r = Router();
-  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-  const err = (description: string) => ({ description, ...json(ErrorBody) });
 
   openapi.registerPath({
     method: 'get',
     path: '/issuer',
     summary: "The issuer's DID, zk key and credential types",
-    responses: { 200: { description: 'metadata', ...json(IssuerInfo) } },
+    responses: { 200: { description: 'metadata', ...jsonContent(IssuerInfo) } },
   });
   r.get('/issuer', (_req, res) => {
     res.json({
@@ -64,7 +62,7 @@ export function publicRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router
         description: 'JSON schema 2020-12',
         content: { 'application/schema+json': { schema: z.object({}).passthrough() } },
       },
-      404: err('unknown type'),
+      404: errorResponse('unknown type'),
     },
   });
   r.get('/schemas/:file', (req, res) => {
@@ -83,8 +81,8 @@ export function publicRouter(deps: IssuerDeps, openapi: OpenAPIRegistry): Router
     summary:
       'The revocation tree of the newest published root (wallets prove non-membership locally)',
     responses: {
-      200: { description: 'snapshot', ...json(Snapshot) },
-      404: err('nothing published yet'),
+      200: { description: 'snapshot', ...jsonContent(Snapshot) },
+      404: errorResponse('nothing published yet'),
     },
   });
   r.get('/revocation', async (_req, res) => {

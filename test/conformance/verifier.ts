@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ERROR_CODES } from '#zk';
+import { agePolicyBody, placeholderAnswer } from '../fixtures/policies.js';
 
 export interface ConformanceTarget {
   /** Base URL of the API. */
@@ -46,19 +47,8 @@ export function verifierConformance(name: string, target: () => ConformanceTarge
     let policyId: string;
     let requestId: string;
     const unique = createHash('sha256').update(name).digest('hex').slice(0, 8);
-    const policy = (over: Record<string, unknown> = {}) => ({
-      id: `conf-${unique}`,
-      schema: 'AgeCredential',
-      trustedIssuers: [t.issuerKeyHash],
-      predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
-      purpose: 'Adults only.',
-      retentionDays: 30,
-      legalBasis: 'legal_obligation',
-      passLifetimeSeconds: 3_600,
-      maxProofAgeSeconds: 600,
-      maxRootAgeSeconds: 0,
-      ...over,
-    });
+    const policy = (over: Record<string, unknown> = {}) =>
+      agePolicyBody(t.issuerKeyHash, { id: `conf-${unique}`, ...over });
     const api = (path: string, init?: RequestInit) => fetch(`${t.url}${path}`, init);
     const asA = (path: string) => api(path, { headers: { authorization: `Bearer ${t.keyA}` } });
 
@@ -248,55 +238,30 @@ export function verifierConformance(name: string, target: () => ConformanceTarge
           body: typeof body === 'string' ? body : JSON.stringify(body),
         });
       const signals = ['1', '2', '3', '4', '5', '6', '7'];
-      const good = {
-        proof: {
-          pi_a: ['1', '2', '1'],
-          pi_b: [
-            ['1', '2'],
-            ['3', '4'],
-            ['1', '0'],
-          ],
-          pi_c: ['1', '2', '1'],
-          protocol: 'groth16',
-          curve: 'bn128',
-        },
-        publicSignals: signals,
-        account: '0x1111111111111111111111111111111111111111',
-        consentReceipt: {
-          version: 'zkrep-consent/1',
-          receiptId: '6f1c1d7e-54a8-4d0c-9b7e-2f4a1c9d8e01',
-          requestId: 'x',
-          verifier: 'did:ethr:0x7a69:0x0000000000000000000000000000000000000001',
-          policyId: 'x',
-          purpose: 'x',
-          legalBasis: 'consent',
-          retentionDays: 1,
-          predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
-          account: '0x1111111111111111111111111111111111111111',
-          consentedAt: 1,
-        },
-      };
+      // built when a test runs: requestId is set in beforeAll
+      const good = () => placeholderAnswer(requestId);
 
       it('A01: a 10 MB body is 413 without being read whole', async () => {
         const res = await respond('{"a":"' + 'x'.repeat(10 * 1024 * 1024) + '"}');
         await expectError(res, 413, 'payload_too_large');
       });
 
-      it.each([
-        ['malformed JSON', '{"proof":'],
-        ['trailing garbage', JSON.stringify(good) + 'xyz'],
-        ['a BOM', '\ufeff' + JSON.stringify(good)],
-        ['a top-level array', '[]'],
-        ['10 000-level nesting', '['.repeat(10_000) + ']'.repeat(10_000)],
+      it.each<[string, () => string]>([
+        ['malformed JSON', () => '{"proof":'],
+        ['trailing garbage', () => JSON.stringify(good()) + 'xyz'],
+        ['a BOM', () => '\ufeff' + JSON.stringify(good())],
+        ['a top-level array', () => '[]'],
+        ['10 000-level nesting', () => '['.repeat(10_000) + ']'.repeat(10_000)],
       ])('A02/A03: %s → 400', async (_what, body) => {
-        const res = await respond(body);
+        // The same body without the fault is well-formed: it gets past the parser.
+        const res = await respond(body());
         expect([400, 413]).toContain(res.status);
         await expectError(res, res.status, res.status === 413 ? 'payload_too_large' : 'bad_input');
       });
 
       it('A02: a wrong content type → 400', async () => {
         await expectError(
-          await respond(JSON.stringify(good), { 'content-type': 'text/plain' }),
+          await respond(JSON.stringify(good()), { 'content-type': 'text/plain' }),
           400,
           'bad_input',
         );
@@ -304,12 +269,12 @@ export function verifierConformance(name: string, target: () => ConformanceTarge
 
       it('A03: __proto__ / constructor keys are refused, nothing is polluted', async () => {
         await expectError(
-          await respond(`{"__proto__":{"polluted":true},${JSON.stringify(good).slice(1)}`),
+          await respond(`{"__proto__":{"polluted":true},${JSON.stringify(good()).slice(1)}`),
           400,
           'bad_input',
         );
         await expectError(
-          await respond({ ...good, constructor: { prototype: {} } }),
+          await respond({ ...good(), constructor: { prototype: {} } }),
           400,
           'bad_input',
         );
@@ -329,17 +294,17 @@ export function verifierConformance(name: string, target: () => ConformanceTarge
       ])('A04: a public signal that is %s → 400', async (_what, bad) => {
         const publicSignals = [...signals];
         (publicSignals as unknown[])[3] = bad;
-        await expectError(await respond({ ...good, publicSignals }), 400, 'bad_input');
+        await expectError(await respond({ ...good(), publicSignals }), 400, 'bad_input');
       });
 
       it('A05: 6 or 8 public signals → 400', async () => {
         await expectError(
-          await respond({ ...good, publicSignals: signals.slice(1) }),
+          await respond({ ...good(), publicSignals: signals.slice(1) }),
           400,
           'bad_input',
         );
         await expectError(
-          await respond({ ...good, publicSignals: [...signals, '8'] }),
+          await respond({ ...good(), publicSignals: [...signals, '8'] }),
           400,
           'bad_input',
         );
@@ -352,17 +317,21 @@ export function verifierConformance(name: string, target: () => ConformanceTarge
           { circuitId: 'x' },
           { verifier: '0x1' },
         ]) {
-          await expectError(await respond({ ...good, ...extra }), 400, 'bad_input');
+          await expectError(await respond({ ...good(), ...extra }), 400, 'bad_input');
         }
       });
 
       it('an unknown or malformed request id → 404 / 400', async () => {
         const res = await api(
           `/v1/requests/00000000-0000-4000-8000-000000000000/response`,
-          json(good),
+          json(good()),
         );
         await expectError(res, 404, 'not_found');
-        await expectError(await api(`/v1/requests/abc/response`, json(good)), 400, 'bad_input');
+        await expectError(await api(`/v1/requests/abc/response`, json(good())), 400, 'bad_input');
+      });
+
+      it('control: the same answer without a fault passes the schema (then: consent_mismatch)', async () => {
+        await expectError(await respond(good()), 422, 'consent_mismatch');
       });
 
       it('none of it consumed the request: it is still pending', async () => {

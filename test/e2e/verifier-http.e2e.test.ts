@@ -21,6 +21,7 @@ import { shutdownZk } from '#zk';
 import { pino } from 'pino';
 import { getAddress } from 'viem';
 import { verifierConformance } from '../conformance/verifier.js';
+import { agePolicyBody } from '../fixtures/policies.js';
 import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
 import {
   TEST_ADMIN_KEY,
@@ -141,18 +142,7 @@ describe('two verifier processes on one PostgreSQL', () => {
       const [a, b] = [nodes[0]!, nodes[1]!];
       const policy = await postJson(
         `${a.url}/v1/policies`,
-        {
-          id: `race-${round}`,
-          schema: 'AgeCredential',
-          trustedIssuers: [issuer.issuerKeyHash.toString()],
-          predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
-          purpose: 'Adults only.',
-          retentionDays: 30,
-          legalBasis: 'legal_obligation',
-          passLifetimeSeconds: 3_600,
-          maxProofAgeSeconds: 600,
-          maxRootAgeSeconds: 0,
-        },
+        agePolicyBody(issuer.issuerKeyHash.toString(), { id: `race-${round}` }),
         auth,
       );
       expect(policy.status).toBe(201);

@@ -39,6 +39,7 @@ import {
   startTestIssuer,
 } from '../helpers/stack.js';
 import { answerRequest } from '../helpers/wallet.js';
+import { agePolicyBody } from '../fixtures/policies.js';
 
 const MARKET_KEY = 'market-key-for-tests-0123456789';
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-012345';
@@ -138,18 +139,7 @@ const v = (path: string, init: RequestInit = {}) => fetch(`${verifier.url}${path
 async function createPolicy(over: Record<string, unknown> = {}) {
   const res = await postJson(
     `${verifier.url}/v1/policies`,
-    {
-      schema: 'AgeCredential',
-      trustedIssuers: [issuer.issuerKeyHash.toString()],
-      predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
-      purpose: 'Alcohol may only be sold to adults.',
-      retentionDays: 90,
-      legalBasis: 'legal_obligation',
-      passLifetimeSeconds: 86_400,
-      maxProofAgeSeconds: 600,
-      maxRootAgeSeconds: 3_600,
-      ...over,
-    },
+    agePolicyBody(issuer.issuerKeyHash.toString(), over),
     market,
   );
   expect(res.status).toBe(201);
@@ -387,18 +377,7 @@ describe('verifier e2e: faults', () => {
       const base = second.url;
       const policy = await postJson(
         `${base}/v1/policies`,
-        {
-          id: 'a18',
-          schema: 'AgeCredential',
-          trustedIssuers: [issuer.issuerKeyHash.toString()],
-          predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
-          purpose: 'Adults only.',
-          retentionDays: 30,
-          legalBasis: 'legal_obligation',
-          passLifetimeSeconds: 3_600,
-          maxProofAgeSeconds: 600,
-          maxRootAgeSeconds: 3_600,
-        },
+        agePolicyBody(issuer.issuerKeyHash.toString(), { id: 'a18' }),
         market,
       );
       expect(policy.status).toBe(201);

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Router, type Response } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ErrorBody, httpError, jsonBody, parseInput, z } from '#platform';
+import { errorResponse, httpError, jsonBody, jsonContent, parseInput, z } from '#platform';
 import type { VerifierDeps } from '../app.js';
 import {
   LEGAL_BASES,
@@ -115,12 +115,10 @@ function policyView(p: StoredPolicy & { status: 'active' | 'disabled' }) {
 export function marketplaceRouter(deps: VerifierDeps, openapi: OpenAPIRegistry): Router {
   const r = Router();
   const body = jsonBody('16kb');
-  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-  const err = (description: string) => ({ description, ...json(ErrorBody) });
   const security = [{ apiKey: [] }];
   const common = {
-    401: err('missing or unknown API key'),
-    429: err('rate limited (per IP and per API key)'),
+    401: errorResponse('missing or unknown API key'),
+    429: errorResponse('rate limited (per IP and per API key)'),
   };
 
   openapi.registerPath({
@@ -128,11 +126,11 @@ export function marketplaceRouter(deps: VerifierDeps, openapi: OpenAPIRegistry):
     path: '/v1/policies',
     summary: 'Create a policy (readable predicates compiled to the zk query hash)',
     security,
-    request: { body: json(PolicyBody) },
+    request: { body: jsonContent(PolicyBody) },
     responses: {
-      201: { description: 'created', ...json(PolicyView) },
-      400: err('invalid policy'),
-      503: err('chain unreachable (on-chain mirror)'),
+      201: { description: 'created', ...jsonContent(PolicyView) },
+      400: errorResponse('invalid policy'),
+      503: errorResponse('chain unreachable (on-chain mirror)'),
       ...common,
     },
   });
@@ -160,7 +158,7 @@ export function marketplaceRouter(deps: VerifierDeps, openapi: OpenAPIRegistry):
     path: '/v1/policies',
     summary: "The marketplace's policies",
     security,
-    responses: { 200: { description: 'policies', ...json(z.array(PolicyView)) }, ...common },
+    responses: { 200: { description: 'policies', ...jsonContent(z.array(PolicyView)) }, ...common },
   });
   r.get('/policies', async (_req, res) => {
     res.json((await listPolicies(deps.dataSource, marketplaceOf(res))).map(policyView));
@@ -173,8 +171,8 @@ export function marketplaceRouter(deps: VerifierDeps, openapi: OpenAPIRegistry):
     security,
     request: { params: PathId },
     responses: {
-      200: { description: 'the policy', ...json(PolicyView) },
-      404: err('unknown policy'),
+      200: { description: 'the policy', ...jsonContent(PolicyView) },
+      404: errorResponse('unknown policy'),
       ...common,
     },
   });
@@ -192,9 +190,9 @@ export function marketplaceRouter(deps: VerifierDeps, openapi: OpenAPIRegistry):
     security,
     request: { params: PathId },
     responses: {
-      200: { description: 'disabled', ...json(PolicyView) },
-      404: err('unknown policy'),
-      503: err('chain unreachable (nothing changed)'),
+      200: { description: 'disabled', ...jsonContent(PolicyView) },
+      404: errorResponse('unknown policy'),
+      503: errorResponse('chain unreachable (nothing changed)'),
       ...common,
     },
   });
@@ -210,12 +208,12 @@ export function marketplaceRouter(deps: VerifierDeps, openapi: OpenAPIRegistry):
     path: '/v1/requests',
     summary: 'Create a proof request: a signed request object, its wallet URL and QR codes',
     security,
-    request: { body: json(RequestBody) },
+    request: { body: jsonContent(RequestBody) },
     responses: {
-      201: { description: 'created', ...json(RequestView) },
-      400: err('invalid request'),
-      404: err('unknown policy'),
-      409: err('policy disabled'),
+      201: { description: 'created', ...jsonContent(RequestView) },
+      400: errorResponse('invalid request'),
+      404: errorResponse('unknown policy'),
+      409: errorResponse('policy disabled'),
       ...common,
     },
   });
@@ -265,8 +263,8 @@ export function marketplaceRouter(deps: VerifierDeps, openapi: OpenAPIRegistry):
     security,
     request: { params: PathUuid },
     responses: {
-      200: { description: 'status', ...json(RequestView) },
-      404: err('unknown request'),
+      200: { description: 'status', ...jsonContent(RequestView) },
+      404: errorResponse('unknown request'),
       ...common,
     },
   });

@@ -4,7 +4,7 @@
  */
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ErrorBody, httpError, parseInput, walletUrl, z } from '#platform';
+import { errorResponse, httpError, parseInput, walletUrl, z } from '#platform';
 import type { VerifierDeps } from '../app.js';
 import { qrPng, qrSvg } from '../domain/qr.js';
 import { ProofRequestEntity } from '../store/schema.js';
@@ -29,8 +29,6 @@ export function publicRouter(
   metrics: VerifierMetrics,
 ): Router {
   const r = Router();
-  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-  const err = (description: string) => ({ description, ...json(ErrorBody) });
 
   openapi.registerPath({
     method: 'get',
@@ -63,7 +61,7 @@ export function publicRouter(
         description: 'compact JWS (typ oauth-authz-req+jwt)',
         content: { 'application/oauth-authz-req+jwt': { schema: z.string() } },
       },
-      404: err('unknown request'),
+      404: errorResponse('unknown request'),
     },
   });
   r.get('/v1/requests/:id/request.jwt', async (req, res) => {
@@ -86,7 +84,7 @@ export function publicRouter(
           description: 'QR code',
           content: { [format === 'png' ? 'image/png' : 'image/svg+xml']: { schema: z.string() } },
         },
-        404: err('unknown request'),
+        404: errorResponse('unknown request'),
       },
     });
     r.get(`/v1/requests/:id/qr.${format}`, async (req, res) => {

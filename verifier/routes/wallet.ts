@@ -8,7 +8,7 @@
  */
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ConsentReceipt, ErrorBody, jsonBody, parseInput, z } from '#platform';
+import { ConsentReceipt, errorResponse, jsonBody, jsonContent, parseInput, z } from '#platform';
 import { ZkrepError, httpStatusOf, PUBLIC_SIGNAL_COUNT } from '#zk';
 import type { VerifierDeps } from '../app.js';
 import { answerProofRequest } from '../domain/responses.js';
@@ -59,27 +59,25 @@ export function walletRouter(
   metrics: VerifierMetrics,
 ): Router {
   const r = Router();
-  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-  const err = (description: string) => ({ description, ...json(ErrorBody) });
 
   openapi.registerPath({
     method: 'post',
     path: '/v1/requests/{id}/response',
     summary:
       "The wallet's answer: a zero-knowledge proof bound to the challenge, consent and account",
-    request: { params: RequestId, body: json(ProofResponse) },
+    request: { params: RequestId, body: jsonContent(ProofResponse) },
     responses: {
-      200: { description: 'verified: the account holds a pass', ...json(Verdict) },
-      400: err('malformed answer'),
-      404: err('unknown request'),
+      200: { description: 'verified: the account holds a pass', ...jsonContent(Verdict) },
+      400: errorResponse('malformed answer'),
+      404: errorResponse('unknown request'),
       409: {
         description: 'request already answered, or the credential is bound to another account',
-        ...json(Verdict),
+        ...jsonContent(Verdict),
       },
-      410: err('request expired'),
-      413: err('body too large'),
-      422: { description: 'refused: the code says which check failed', ...json(Verdict) },
-      503: err('busy (queue full, shutting down) or the chain is unreachable: retry'),
+      410: errorResponse('request expired'),
+      413: errorResponse('body too large'),
+      422: { description: 'refused: the code says which check failed', ...jsonContent(Verdict) },
+      503: errorResponse('busy (queue full, shutting down) or the chain is unreachable: retry'),
     },
   });
   r.post('/v1/requests/:id/response', jsonBody('32kb'), async (req, res) => {
