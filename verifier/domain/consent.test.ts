@@ -3,9 +3,8 @@
  * hash; then, for every field, a receipt where only that field differs is `consent_mismatch`.
  */
 import { consentReceiptHash, parseConsentReceipt, type ConsentReceipt } from '#platform';
-import { agePolicyInput } from '../../test/fixtures/policies.js';
+import { agePolicyInput, pendingRequestRow } from '../../test/fixtures/policies.js';
 import { VerifierError } from '../errors.js';
-import type { ProofRequestRow } from '../store/schema.js';
 import { checkConsentReceipt, CONSENT_CLOCK_SKEW_SECONDS } from './consent.js';
 import { compilePolicy } from './policies.js';
 
@@ -13,20 +12,11 @@ const NOW = 1_790_000_000;
 const VERIFIER = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';
 const ACCOUNT = '0x1111111111111111111111111111111111111111';
 const policy = compilePolicy(agePolicyInput());
-const request: ProofRequestRow = {
+const request = pendingRequestRow({
   id: '0f4b1c62-2d8e-4f3a-9a51-6c7d8e9f0a1b',
   policyId: policy.id,
-  challenge: `0x${'ab'.repeat(32)}`,
-  expiresAt: NOW + 600,
-  status: 'pending',
-  account: null,
-  requestObject: '',
-  webhookUrl: null,
-  relayStatus: null,
-  relayTxHash: null,
-  relayCode: null,
   createdAt: NOW - 60,
-};
+});
 const honest: ConsentReceipt = parseConsentReceipt({
   version: 'zkrep-consent/1',
   receiptId: '6f1c1d7e-54a8-4d0c-9b7e-2f4a1c9d8e01',

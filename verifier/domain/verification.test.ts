@@ -3,7 +3,7 @@
  * PostgreSQL: the honest submission verifies and completes its request; then, for every check, a
  * submission where only that check fails. Three proofs are made once for the whole file.
  */
-import { agePolicyInput } from '../../test/fixtures/policies.js';
+import { agePolicyInput, pendingRequestRow } from '../../test/fixtures/policies.js';
 import {
   ZkError,
   buildWitnessInput,
@@ -92,21 +92,14 @@ async function openRequest(
   ds: DataSource,
   over: Partial<ProofRequestRow> = {},
 ): Promise<ProofRequestRow> {
-  const row: ProofRequestRow = {
+  const row = pendingRequestRow({
     id: `req-${++nextRequest}`,
     policyId: POLICY.id,
     challenge: CHALLENGE,
     expiresAt: T + 3_600,
-    status: 'pending',
-    account: null,
-    requestObject: '',
-    webhookUrl: null,
-    relayStatus: null,
-    relayTxHash: null,
-    relayCode: null,
     createdAt: T - 10,
     ...over,
-  };
+  });
   await ds.getRepository(ProofRequestEntity).insert(row);
   return row;
 }
