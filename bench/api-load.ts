@@ -7,9 +7,10 @@
  *
  * Pacing: autocannon paces a connection by a per-second budget that is refilled on a 1 s timer,
  * so the connections of one instance all fire at the same moment of every second. To offer a
- * steady rate rather than one burst per second, the load is split over `slots` autocannon
- * instances started 1000/slots ms apart, each with its share of the connections, of the rate
- * and of the answers. Latencies are the raw per-response times (no coordinated-omission
+ * steady rate rather than one burst per second, connection c (of C = rate connections, one
+ * request per second each) starts at c/rate s and sends requests c, c + C, c + 2C, … of the N
+ * (each answer goes once, in whatever order), so request k leaves at k/rate s. The connections are grouped into `slots` autocannon instances, each
+ * started at the phase of its first connection. Latencies are the raw per-response times (no coordinated-omission
  * correction), so p50/p95/p99 are exact nearest-rank percentiles of the responses received.
  *
  *   npx tsx bench/api-load.ts <spec.json>
@@ -107,20 +108,25 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     },
   };
 
-  // Each connection sends at most ~1 request per second (connections = rate while the answers
-  // last), so the slots are spread over one second; with fewer answers than the rate they are
-  // spread over the N / rate seconds the answers last, so the offered rate is still `rate`.
-  const phase = (1000 / slots) * Math.min(1, n / spec.rate);
+  // Connection c starts at c/C of the first round, which lasts 1 s (or N/rate s when there are
+  // fewer answers than the rate), and sends requests c, c + C, c + 2C, …
+  const phaseMs = (c: number): number => ((1000 * c) / connections) * Math.min(1, n / spec.rate);
+  const answersOf = (c: number): number => share(n, connections, c);
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   let lastResponse = started;
   const instances: autocannon.Instance[] = [];
   const runs: Promise<void>[] = [];
   let capped = false;
-  for (let j = 0; j < slots; j++) {
+  for (let j = 0, first = 0; j < slots; j++) {
     const conns = share(connections, slots, j);
-    const amount = share(n, slots, j);
-    const rate = share(spec.rate, slots, j);
+    const lo = first;
+    first += conns;
+    let amount = 0;
+    for (let c = lo; c < lo + conns; c++) amount += answersOf(c);
+    // autocannon gives each connection its share of `amount` (extras to the first ones, as
+    // answersOf does) and of `overallRate`
+    const rate = Math.max(conns, Math.round((spec.rate * conns) / connections));
     runs.push(
       new Promise<void>((resolve, reject) => {
         const start = (): void => {
@@ -150,7 +156,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
           });
           instances.push(inst);
         };
-        setTimeout(start, Math.round(j * phase));
+        setTimeout(start, Math.round(phaseMs(lo)));
       }),
     );
   }

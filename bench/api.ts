@@ -210,6 +210,8 @@ function verifierEnv(p: {
 
 interface Level extends LoadResult {
   pass: boolean;
+  /** The machine's 1-minute load average after the level (other work on it shows here). */
+  loadAvg1m: number;
 }
 
 async function main(): Promise<void> {
@@ -375,7 +377,7 @@ async function main(): Promise<void> {
       await stopChild(verifier.child);
       verifier = undefined;
       const pass = r.errors === 0 && !r.capped && r.p99Ms <= P99_LIMIT_MS;
-      levels.push({ ...r, pass });
+      levels.push({ ...r, pass, loadAvg1m: round(loadavg()[0]!) });
       log(
         `offered ${rate}/s: ${r.verifyRps} verified/s, p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, errors ${r.errors}${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ''}, ${r.connections} connections, ${r.durationS} s, load process ${r.loadGenCores} cores → ${pass ? 'pass' : 'FAIL'}`,
       );
@@ -403,7 +405,7 @@ async function main(): Promise<void> {
       loadAvg1m: round(loadavg()[0]!),
       proveAnswersS: round(proveS, 1),
       what: 'POST /v1/requests/{id}/response on the verifier server (its own process): HTTP → strict zod validation → consent-receipt check → signal checks incl. a revocation-root read on anvil → verifier pool (one worker thread per core) → one SQLite transaction (nullifier binding as a renewal, record, completion)',
-      method: `${N} valid answers (real Groth16 proofs, one holder, one account, one policy) made before the clock; per offered rate the verifier's SQLite database is restored from a snapshot and the server restarted, warmed up with ${WARMUP} answers of its own, then a separate load process (bench/api-load.ts, autocannon on loopback) posts each answer once: connections = min(rate, ${MAX_CONNECTIONS}) at ≤ 1 request/s each, split over up to ${MAX_SLOTS} autocannon instances started evenly across the second (autocannon paces per second), duration N/rate (rates up to N/s, so every level offers its rate for ≥ 1 s; a higher rate could not be told apart from a short burst) capped at ${CAP_S} s; latencies are raw per-response times, nearest-rank percentiles; an error is anything but 200 {verified: true} (or no answer). p99LimitRps: the highest offered rate with p99 ≤ ${P99_LIMIT_MS} ms and no errors (limitReached false: every level passed, the limit is above the highest level); the headline fields are that level's.`,
+      method: `${N} valid answers (real Groth16 proofs, one holder, one account, one policy) made before the clock; per offered rate the verifier's SQLite database is restored from a snapshot and the server restarted, warmed up with ${WARMUP} answers of its own, then a separate load process (bench/api-load.ts, autocannon on loopback) posts each answer once: connections = min(rate, ${MAX_CONNECTIONS}) at ≤ 1 request/s each, connection c starting at c/rate s so that request k leaves at k/rate s (autocannon paces per second, so the connections are grouped into up to ${MAX_SLOTS} autocannon instances started at their phases), duration N/rate (rates up to N/s, so every level offers its rate for ≥ 1 s; a higher rate could not be told apart from a short burst) capped at ${CAP_S} s; latencies are raw per-response times, nearest-rank percentiles; an error is anything but 200 {verified: true} (or no answer). p99LimitRps: the highest offered rate with p99 ≤ ${P99_LIMIT_MS} ms and no errors (limitReached false: every level passed, the limit is above the highest level); the headline fields are that level's.`,
       levels: levels.map((l) => ({
         offeredRps: l.rate,
         verifyRps: l.verifyRps,
@@ -419,6 +421,7 @@ async function main(): Promise<void> {
         sent: l.sent,
         capped: l.capped,
         loadGenCores: l.loadGenCores,
+        loadAvg1m: l.loadAvg1m,
         pass: l.pass,
       })),
     };

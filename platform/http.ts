@@ -135,7 +135,8 @@ export function apiKeyPrincipals(
 }
 
 /** Whether `s` is an absolute http(s) URL. */
-export function isHttpUrl(s: string): boolean {
+export function isHttpUrl(s: unknown): s is string {
+  if (typeof s !== 'string') return false;
   try {
     const u = new URL(s);
     return u.protocol === 'http:' || u.protocol === 'https:';

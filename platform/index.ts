@@ -45,6 +45,8 @@ export {
   type EthrNetwork,
 } from './identity.js';
 export {
+  REQUEST_LEGAL_BASES,
+  REQUEST_PREDICATE_OPS,
   ProofRequestClaims,
   parseWalletUrl,
   signRequestObject,

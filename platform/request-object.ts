@@ -25,7 +25,7 @@ import { createJWT, decodeJWT, verifyJWT, type JWTHeader, type Signer } from 'di
 import type { Resolvable } from 'did-resolver';
 import { Op, isCanonicalFieldString } from '#zk';
 import { PlatformError } from './errors.js';
-import { z } from './http.js';
+import { isHttpUrl, z } from './http.js';
 
 /** The JOSE `typ` of an OAuth authorization request object (RFC 9101). */
 export const REQUEST_OBJECT_TYP = 'oauth-authz-req+jwt';
@@ -56,20 +56,10 @@ export function isDid(s: unknown): s is string {
 }
 
 /** Whether `s` is an absolute http(s) URL without credentials or fragment. */
-export function isHttpUrl(s: unknown): s is string {
-  if (typeof s !== 'string' || s.length > MAX_URI_LENGTH) return false;
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    return false;
-  }
-  return (
-    (url.protocol === 'https:' || url.protocol === 'http:') &&
-    url.username === '' &&
-    url.password === '' &&
-    !s.includes('#')
-  );
+export function isPlainHttpUrl(s: unknown): s is string {
+  if (typeof s !== 'string' || s.length > MAX_URI_LENGTH || !isHttpUrl(s)) return false;
+  const url = new URL(s);
+  return url.username === '' && url.password === '' && !s.includes('#');
 }
 
 // ---- the claims ----
@@ -185,7 +175,7 @@ const RequestObjectPayload = z.strictObject({
   aud: z.literal(REQUEST_OBJECT_AUDIENCE),
   response_type: z.literal('vp_token'),
   response_mode: z.literal('direct_post'),
-  response_uri: z.string().refine(isHttpUrl, 'must be an http(s) URL'),
+  response_uri: z.string().refine(isPlainHttpUrl, 'must be an http(s) URL'),
   nonce: z.string(),
   state: z.string(),
   iat: UnixSeconds,
@@ -235,7 +225,7 @@ export async function signRequestObject(p: {
 }): Promise<string> {
   if (!isDid(p.did)) throw badInput('did must be a DID');
   checkKid(p.kid, p.did);
-  if (!isHttpUrl(p.responseUri)) throw badInput('responseUri must be an http(s) URL');
+  if (!isPlainHttpUrl(p.responseUri)) throw badInput('responseUri must be an http(s) URL');
   if (!Number.isSafeInteger(p.iat) || p.iat < 0 || !Number.isSafeInteger(p.exp) || p.exp <= p.iat) {
     throw badInput('iat and exp must be unix seconds with exp > iat');
   }
@@ -285,6 +275,9 @@ export async function verifyRequestObject(
   jwt: unknown,
   options: { resolver: Resolvable; now: number; skewSeconds?: number },
 ): Promise<VerifiedRequestObject> {
+  if (typeof options !== 'object' || options === null || typeof options.resolver !== 'object') {
+    throw badInput('a resolver is required');
+  }
   const { now } = options;
   const skew = options.skewSeconds ?? DEFAULT_SKEW_SECONDS;
   if (!Number.isSafeInteger(now) || now < 0 || !Number.isSafeInteger(skew) || skew < 0) {
@@ -306,7 +299,7 @@ export async function verifyRequestObject(
   const payload = parsed.data;
   if (payload.iss !== payload.client_id) throw badInput('iss and client_id differ');
   checkKid(header.data.kid, payload.iss);
-  if (false) throw badInput('nonce is not the challenge');
+  if (payload.nonce !== payload.zkrep.challenge) throw badInput('nonce is not the challenge');
   if (payload.state !== payload.zkrep.requestId) throw badInput('state is not the request id');
   if (payload.exp <= payload.iat) throw badInput('exp is not after iat');
   if (payload.iat > now + skew) throw badInput('the request object is issued in the future');
@@ -389,7 +382,7 @@ const WALLET_URL_PREFIX = 'openid4vp://?';
 /** The link a QR code carries: `openid4vp://?client_id=<enc>&request_uri=<enc>`. */
 export function walletUrl(p: { clientId: string; requestUri: string }): string {
   if (!isDid(p.clientId)) throw badInput('clientId must be a DID');
-  if (!isHttpUrl(p.requestUri)) throw badInput('requestUri must be an http(s) URL');
+  if (!isPlainHttpUrl(p.requestUri)) throw badInput('requestUri must be an http(s) URL');
   return (
     `${WALLET_URL_PREFIX}client_id=${encodeURIComponent(p.clientId)}` +
     `&request_uri=${encodeURIComponent(p.requestUri)}`
@@ -428,6 +421,6 @@ export function parseWalletUrl(url: unknown): { clientId: string; requestUri: st
   const clientId = params.get('client_id');
   const requestUri = params.get('request_uri');
   if (!isDid(clientId)) throw badInput('client_id must be a DID');
-  if (!isHttpUrl(requestUri)) throw badInput('request_uri must be an http(s) URL');
+  if (!isPlainHttpUrl(requestUri)) throw badInput('request_uri must be an http(s) URL');
   return { clientId, requestUri };
 }

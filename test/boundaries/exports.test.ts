@@ -205,6 +205,8 @@ describe('public module exports', () => {
       'LOG_LEVELS',
       'PlatformError',
       'ProofRequestClaims',
+      'REQUEST_LEGAL_BASES',
+      'REQUEST_PREDICATE_OPS',
       'agentJwtSigner',
       'apiKeyPrincipals',
       'bigintColumn',

@@ -24,6 +24,7 @@ import {
   type OpCode,
   type Query,
 } from '#zk';
+import { REQUEST_LEGAL_BASES, REQUEST_PREDICATE_OPS } from '#platform';
 import { VerifierError } from '../errors.js';
 
 /** The credential types a policy can ask about: the W3C types of the zk core's schemas. */
@@ -32,19 +33,9 @@ export type PolicySchema = string;
 
 /** Predicate operators in readable form: the names of the zk core's `Op`, without `unused`. */
 export type PredicateOp = Exclude<keyof typeof Op, 'unused'>;
-export const PREDICATE_OPS: readonly PredicateOp[] = (
-  Object.keys(Op) as (keyof typeof Op)[]
-).filter((k): k is PredicateOp => k !== 'unused');
-
-/** The lawful bases of GDPR art. 6(1)(a)–(f). */
-export const LEGAL_BASES = [
-  'consent',
-  'contract',
-  'legal_obligation',
-  'vital_interests',
-  'public_task',
-  'legitimate_interests',
-] as const;
+/** The operators and the lawful bases a request object carries (one list, `#platform`). */
+export const PREDICATE_OPS: readonly PredicateOp[] = REQUEST_PREDICATE_OPS;
+export const LEGAL_BASES = REQUEST_LEGAL_BASES;
 export type LegalBasis = (typeof LEGAL_BASES)[number];
 
 /** Most predicates in one policy (the circuit's PREDICATE_COUNT). */
