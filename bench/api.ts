@@ -446,7 +446,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`bench/api: ${(err as Error)?.message ?? String(err)}\n`);
+    const cause = (err as { cause?: { message?: string; code?: string } })?.cause;
+    const why = cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : '';
+    process.stderr.write(`bench/api: ${(err as Error)?.message ?? String(err)}${why}\n`);
+    if (process.env['BENCH_DEBUG']) console.error(err);
     process.exit(1);
   },
 );

@@ -57,6 +57,28 @@ export function registryRootCheck(
     );
 }
 
+/** How far (seconds) the verifier's clock may be from the chain's before readiness fails. */
+export const MAX_CLOCK_DRIFT_SECONDS = 300;
+
+/**
+ * Whether the verifier's clock agrees with the chain's (SECURITY-CASES A14): the timestamp the
+ * node gives its pending block (about now on an idle dev chain and on a live one) is within
+ * `MAX_CLOCK_DRIFT_SECONDS` of `now()`. A node without a pending block is compared with its
+ * latest block instead, and only for a clock that lags it (the latest block of an idle chain can be
+ * old).
+ */
+export function clockProbe(publicClient: ReadClient, now: () => number): () => Promise<boolean> {
+  return async () => {
+    const pending = await publicClient
+      .getBlock({ blockTag: 'pending' })
+      .then((b) => (b ? Number(b.timestamp) : undefined))
+      .catch(() => undefined);
+    if (pending !== undefined) return Math.abs(now() - pending) <= MAX_CLOCK_DRIFT_SECONDS;
+    const latest = await publicClient.getBlock({ blockTag: 'latest' });
+    return now() + MAX_CLOCK_DRIFT_SECONDS >= Number(latest.timestamp);
+  };
+}
+
 /** One transaction at a time from one key. */
 function serial(): <T>(f: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();

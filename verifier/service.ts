@@ -28,7 +28,7 @@ import { createVerifierPool, type VerifierPool } from '#zk';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { createApp, type VerifierDeps } from './app.js';
-import { checkMirror, gateMirror, gateRelayer, registryRootCheck } from './chain.js';
+import { checkMirror, clockProbe, gateMirror, gateRelayer, registryRootCheck } from './chain.js';
 import type { VerifierConfig } from './config.js';
 import { listPolicies } from './domain/policy-store.js';
 import { createWebhookDispatcher, enqueueWebhook } from './domain/webhooks.js';
@@ -56,9 +56,6 @@ export interface StartVerifierOptions {
   /** Webhook retry schedule (default 2 s doubling to 1 h, 8 attempts). */
   webhookBaseDelaySeconds?: number;
 }
-
-/** The clock is sane when it is not behind the chain's latest block by more than this. */
-const MAX_CLOCK_BEHIND_CHAIN_SECONDS = 300;
 
 export async function startVerifier(
   config: VerifierConfig,
@@ -215,10 +212,7 @@ export async function startVerifier(
           return true;
         },
         chain: async () => (await publicClient.getBlockNumber({ cacheTime: 0 })) >= 0n,
-        clock: async () => {
-          const block = await publicClient.getBlock({ blockTag: 'latest' });
-          return now() + MAX_CLOCK_BEHIND_CHAIN_SECONDS >= Number(block.timestamp);
-        },
+        clock: clockProbe(publicClient, now),
       },
       rateLimitPerIp: config.rateLimitPerIp,
       rateLimitPerKey: config.rateLimitPerKey,

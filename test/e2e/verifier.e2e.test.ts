@@ -337,6 +337,25 @@ describe('verifier e2e: faults', () => {
     expect((await v('/ready')).status).toBe(200);
   });
 
+  it('A14: a clock 10 minutes off either way fails readiness', async () => {
+    for (const offset of [600, -600]) {
+      const off = await startVerifier(
+        loadVerifierConfig(
+          verifierEnv({ VERIFIER_DATA_DIR: join(work, `verifier-clock${offset}`) }),
+        ),
+        { logger: pino({ level: 'silent' }), now: () => nowS() + offset },
+      );
+      try {
+        const res = await fetch(`${off.url}/ready`);
+        expect(res.status).toBe(503);
+        expect(await res.json()).toMatchObject({ clock: false, chain: true, database: true });
+      } finally {
+        await off.close();
+      }
+    }
+    expect(await (await v('/ready')).json()).toMatchObject({ clock: true });
+  });
+
   it('A17: no personal data in the database or the logs', async () => {
     const tables = [
       'verifier_policy',
