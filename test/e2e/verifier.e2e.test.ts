@@ -337,6 +337,55 @@ describe('verifier e2e: faults', () => {
     expect((await v('/ready')).status).toBe(200);
   });
 
+  it('A08: a flood that fills the bounded queue gets 503 + Retry-After, never a crash', async () => {
+    const small = await startVerifier(
+      loadVerifierConfig(
+        verifierEnv({
+          VERIFIER_DATA_DIR: join(work, 'verifier-a08'),
+          VERIFIER_POOL_MAX_QUEUE: '1',
+        }),
+      ),
+      { logger: pino({ level: 'silent' }) },
+    );
+    try {
+      const policy = await postJson(
+        `${small.url}/v1/policies`,
+        agePolicyBody(issuer.issuerKeyHash.toString(), { id: 'a08' }),
+        market,
+      );
+      expect(policy.status).toBe(201);
+      const res = await postJson(`${small.url}/v1/requests`, { policyId: 'a08' }, market);
+      const created = (await res.json()) as Created;
+      const answer = await answerFor(created, holder, account(0xa08), small.did);
+      // Every signal right, the proof point wrong: each copy goes all the way to the pool.
+      const forged = { ...answer, proof: { ...answer.proof, pi_a: ['1', '2', '1'] } }; // G1's generator
+      const results = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          postJson(`${small.url}/v1/requests/${created.id}/response`, forged).then(async (r) => ({
+            status: r.status,
+            retryAfter: r.headers.get('retry-after'),
+            code: ((await r.json()) as { code: string }).code,
+          })),
+        ),
+      );
+      const busy = results.filter((r) => r.status === 503);
+      expect(busy.length).toBeGreaterThan(0);
+      expect(busy.every((r) => r.code === 'busy' && r.retryAfter === '1')).toBe(true);
+      // exactly one verdict (the forged proof refused); the rest found the request answered
+      expect(results.filter((r) => r.status === 422)).toHaveLength(1);
+      expect(
+        results.every((r) => [503, 422, 409].includes(r.status) && r.code !== 'internal'),
+      ).toBe(true);
+      expect((await fetch(`${small.url}/health`)).status).toBe(200);
+      const metrics = await (await fetch(`${small.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        new RegExp(`zkrep_verifier_refusals_total\\{code="busy"\\} ${busy.length}`),
+      );
+    } finally {
+      await small.close();
+    }
+  });
+
   it('A14: a clock 10 minutes off either way fails readiness', async () => {
     for (const offset of [600, -600]) {
       const off = await startVerifier(
