@@ -24,23 +24,29 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClients, deploy, startAnvil, type AnvilChain } from '#contracts';
-import { loadIssuerConfig, startIssuer, type RunningIssuer } from '#issuer';
-import { ethrResolver } from '#platform';
-import { loadVerificationKey, shutdownZk, verifierSolidityPath } from '#zk';
+import type { AnvilChain } from '#contracts';
+import type { RunningIssuer } from '#issuer';
+import { shutdownZk } from '#zk';
 import { getAddress } from 'viem';
 import { issueAge, newHolder, postJson } from '../test/helpers/holder.js';
+import {
+  TEST_ADMIN_KEY,
+  chainResolver,
+  startDeployedChain,
+  startTestIssuer,
+} from '../test/helpers/stack.js';
 import { answerRequest } from '../test/helpers/wallet.js';
+import { agePolicyBody } from '../test/fixtures/policies.js';
 import type { LoadResult, LoadSpec } from './api-load.js';
 
 const require = createRequire(import.meta.url);
 const quick = process.argv.includes('--quick');
-const N = quick ? 40 : 160;
+const N = quick ? 20 : 160;
 const WARMUP = 4;
 /** Answers made concurrently (the witness of one overlaps the multi-threaded proof of another). */
 const PROVERS = Number(process.env['BENCH_API_PROVERS'] ?? 2);
 /** Offered rates, none above N/s: every level offers its rate for at least one second. */
-const LEVELS = quick ? [10, 20, 40] : [10, 20, 40, 80, 100, 120, 160];
+const LEVELS = quick ? [10, 20] : [10, 20, 40, 80, 100, 120, 160];
 const P99_LIMIT_MS = 250;
 const CAP_S = 30;
 const MAX_CONNECTIONS = 200;
@@ -48,9 +54,6 @@ const MAX_SLOTS = 20;
 const ROOT = new URL('..', import.meta.url).pathname;
 const TSX = require.resolve('tsx/cli');
 
-const OWNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
-const FUNDER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
-const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const MARKET_KEY = 'bench-market-key-0123456789abcdef';
 const ACCOUNT = getAddress('0x00000000000000000000000000000000000be4c1');
 
@@ -224,32 +227,8 @@ async function main(): Promise<void> {
     const deploymentsDir = join(work, 'deployments');
     const dataDir = join(work, 'verifier');
     const snapshotDir = join(work, 'verifier-snapshot');
-    chain = await startAnvil();
-    const { publicClient, walletClient } = createClients({
-      rpcUrl: chain.rpcUrl,
-      chainId: chain.chainId,
-      account: { privateKey: OWNER_KEY },
-    });
-    await deploy({
-      publicClient,
-      walletClient,
-      verifierSourcePath: verifierSolidityPath(),
-      verificationKey: loadVerificationKey(),
-      deploymentsDir,
-    });
-    issuer = await startIssuer(
-      loadIssuerConfig({
-        ISSUER_PORT: '0',
-        ISSUER_DATA_DIR: join(work, 'issuer'),
-        ISSUER_KMS_SECRET: 'cd'.repeat(32),
-        ISSUER_ADMIN_API_KEYS: ADMIN_KEY,
-        RPC_URL: chain.rpcUrl,
-        ZKREP_DEPLOYMENTS_DIR: deploymentsDir,
-        ISSUER_REGISTRY_OWNER_KEY: OWNER_KEY,
-        ISSUER_FUNDER_KEY: FUNDER_KEY,
-        LOG_LEVEL: 'silent',
-      }),
-    );
+    chain = await startDeployedChain(work);
+    issuer = await startTestIssuer(chain, work);
     // One fixed port for every restart: request objects name the verifier's URL.
     const env = verifierEnv({
       port: await freePort(),
@@ -265,18 +244,10 @@ async function main(): Promise<void> {
     const market = { authorization: `Bearer ${MARKET_KEY}` };
     const policy = await postJson(
       `${url}/v1/policies`,
-      {
+      agePolicyBody(issuer.issuerKeyHash.toString(), {
         id: 'bench-adults',
-        schema: 'AgeCredential',
-        trustedIssuers: [issuer.issuerKeyHash.toString()],
-        predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
-        purpose: 'Alcohol may only be sold to adults.',
-        retentionDays: 90,
-        legalBasis: 'legal_obligation',
-        passLifetimeSeconds: 86_400,
         maxProofAgeSeconds: 3_600,
-        maxRootAgeSeconds: 3_600,
-      },
+      }),
       market,
     );
     if (policy.status !== 201) throw new Error(`policy refused: ${policy.status}`);
@@ -294,13 +265,8 @@ async function main(): Promise<void> {
     // --- the wallet's side: one holder, one credential, one account, a real proof per request ---
     const network = `0x${chain.chainId.toString(16)}`;
     const holder = newHolder(network);
-    const credential = await issueAge(issuer.url, ADMIN_KEY, holder, '1990-02-28');
-    const resolver = ethrResolver({
-      name: network,
-      chainId: chain.chainId,
-      rpcUrl: chain.rpcUrl,
-      registry: issuer.deployment.contracts.didRegistry.address,
-    });
+    const credential = await issueAge(issuer.url, TEST_ADMIN_KEY, holder, '1990-02-28');
+    const resolver = chainResolver(chain, issuer);
     const proving = performance.now();
     const answers: { id: string; body: string }[] = Array.from({ length: requests.length });
     let made = 0;

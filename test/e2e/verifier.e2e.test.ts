@@ -19,7 +19,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createClients, getPass, getPolicy, type AnvilChain } from '#contracts';
+import {
+  createClients,
+  disablePolicy as disableChainPolicy,
+  getPass,
+  getPolicy,
+  type AnvilChain,
+} from '#contracts';
 import type { RunningIssuer } from '#issuer';
 import {
   loadVerifierConfig,
@@ -312,6 +318,38 @@ describe('verifier e2e: a policy mirrored into ZkGate, relayed to verifyFor', ()
     expect(disabled.status).toBe(200);
     const after = await getPolicy(publicClient, { gate, policyId: BigInt(policy.chainPolicyId!) });
     expect(after.disabled).toBe(true);
+  });
+
+  it('a policy disabled on-chain by its admin is disabled here at the next start', async () => {
+    const dir = join(work, 'verifier-reconcile');
+    const config = loadVerifierConfig(verifierEnv({ VERIFIER_DATA_DIR: dir }));
+    let node = await startVerifier(config, { logger: pino({ level: 'silent' }) });
+    try {
+      const res = await postJson(
+        `${node.url}/v1/policies`,
+        agePolicyBody(issuer.issuerKeyHash.toString(), { id: 'reconciled', onChain: true }),
+        market,
+      );
+      const { chainPolicyId } = (await res.json()) as { chainPolicyId: string };
+      // The admin (the relayer key) disables it on the chain, not through the API.
+      const { publicClient, walletClient } = createClients({
+        rpcUrl: chain.rpcUrl,
+        chainId: chain.chainId,
+        account: { privateKey: DEV_KEYS.relayer },
+      });
+      await disableChainPolicy({
+        publicClient,
+        walletClient,
+        gate: issuer.deployment.contracts.zkGate.address,
+        policyId: BigInt(chainPolicyId),
+      });
+      await node.close();
+      node = await startVerifier(config, { logger: pino({ level: 'silent' }) });
+      const read = await fetch(`${node.url}/v1/policies/reconciled`, { headers: market });
+      expect(await read.json()).toMatchObject({ status: 'disabled', chainPolicyId });
+    } finally {
+      await node.close();
+    }
   });
 });
 
