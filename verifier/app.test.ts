@@ -39,6 +39,7 @@ async function serve(
     ],
     now: () => 1_790_000_000,
     rootAccepted: () => true,
+    issuerStanding: async () => null,
     ready: {
       database: async () => true,
       chain: async () => true,

@@ -25,7 +25,7 @@ import type { MarketplaceAccount } from './config.js';
 import type { PolicyMirror } from './domain/policy-store.js';
 import type { GateTarget } from './domain/requests.js';
 import type { RequestFinal, Relayer } from './domain/responses.js';
-import type { RootTerms } from './domain/verification.js';
+import type { RootTerms, VerificationDeps } from './domain/verification.js';
 import { createVerifierMetrics, type PoolGauges, type VerifierMetrics } from './metrics.js';
 import { marketplaceRouter } from './routes/marketplace.js';
 import { publicRouter } from './routes/public.js';
@@ -55,6 +55,8 @@ export interface VerifierDeps {
     root: bigint,
     terms: RootTerms,
   ) => boolean | Promise<boolean>;
+  /** The issuer's standing in IssuerRegistry (`registryIssuerCheck`). */
+  issuerStanding: VerificationDeps['issuerStanding'];
   /** ZkGate, when policies may be mirrored on-chain. */
   gate?: GateTarget | undefined;
   mirror?: PolicyMirror | undefined;

@@ -1,5 +1,6 @@
 /**
  * The verifier's chain side, through `#contracts` only:
+ * - `registryIssuerCheck`: the issuer active in `IssuerRegistry` and allowed the policy's schema.
  * - `registryRootCheck`: whether a revocation root is one the issuer published on
  *   `RevocationRegistry` and still acceptable under a policy (current, or superseded less than the
  *   policy's maximum root age ago). An RPC failure is an error, never a "yes" (SECURITY-CASES A11).
@@ -11,8 +12,10 @@
 import {
   createPolicy as createChainPolicy,
   disablePolicy as disableChainPolicy,
+  getIssuer,
   getPolicy,
   isRootAccepted,
+  isSchemaAllowed,
   parseSignalTuple,
   toSolidityProof,
   verifyOnChain,
@@ -26,7 +29,7 @@ import type { PolicyMirror } from './domain/policy-store.js';
 import type { CompiledPolicy } from './domain/policies.js';
 import type { Relayer } from './domain/responses.js';
 import type { StoredPolicy } from './domain/requests.js';
-import type { RootTerms } from './domain/verification.js';
+import type { IssuerRefusal, RootTerms } from './domain/verification.js';
 import { VerifierError } from './errors.js';
 
 /** Runs `f`, turning a failure that is not already a zkrep error into `chain_unreachable`. */
@@ -55,6 +58,27 @@ export function registryRootCheck(
         now: BigInt(terms.now),
       }),
     );
+}
+
+/**
+ * The issuer's standing in `IssuerRegistry`, as ZkGate checks it: `issuer_inactive` unless its
+ * status is active, `issuer_schema_not_allowed` unless it may issue the policy's schema, else
+ * null. An RPC failure is `chain_unreachable` (fail closed, A11).
+ */
+export function registryIssuerCheck(
+  publicClient: ReadClient,
+  gate: Address,
+): (issuerKeyHash: bigint, schema: bigint) => Promise<IssuerRefusal | null> {
+  return (issuerKeyHash, schema) =>
+    onChain('the issuer registry cannot be read', async () => {
+      const [issuer, allowed] = await Promise.all([
+        getIssuer(publicClient, { gate, keyHash: issuerKeyHash }),
+        isSchemaAllowed(publicClient, { gate, keyHash: issuerKeyHash, schema }),
+      ]);
+      if (issuer.status !== 'active') return 'issuer_inactive';
+      if (!allowed) return 'issuer_schema_not_allowed';
+      return null;
+    });
 }
 
 /** How far (seconds) the verifier's clock may be from the chain's before readiness fails. */

@@ -28,7 +28,14 @@ import { createVerifierPool, type VerifierPool } from '#zk';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { createApp, type VerifierDeps } from './app.js';
-import { checkMirror, clockProbe, gateMirror, gateRelayer, registryRootCheck } from './chain.js';
+import {
+  checkMirror,
+  clockProbe,
+  gateMirror,
+  gateRelayer,
+  registryIssuerCheck,
+  registryRootCheck,
+} from './chain.js';
 import type { VerifierConfig } from './config.js';
 import { listPolicies } from './domain/policy-store.js';
 import { createWebhookDispatcher, enqueueWebhook } from './domain/webhooks.js';
@@ -181,6 +188,7 @@ export async function startVerifier(
       marketplaces: config.marketplaces,
       now,
       rootAccepted: registryRootCheck(publicClient, gateAddress),
+      issuerStanding: registryIssuerCheck(publicClient, gateAddress),
       gate,
       mirror,
       relayer,

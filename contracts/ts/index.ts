@@ -90,6 +90,7 @@ export {
   getIssuer,
   getRootHistory,
   isRootAccepted,
+  isSchemaAllowed,
   publishRevocationRoot,
   registerIssuer,
   setIssuerController,

@@ -101,6 +101,19 @@ export async function publishRevocationRoot(
   };
 }
 
+/** Whether the registry allows issuer `keyHash` to issue `schema` (what ZkGate checks). */
+export async function isSchemaAllowed(
+  publicClient: ReadClient,
+  params: { gate: Address; keyHash: bigint; schema: bigint },
+): Promise<boolean> {
+  return publicClient.readContract({
+    address: params.gate,
+    abi: zkGateAbi,
+    functionName: 'isSchemaAllowed',
+    args: [params.keyHash, params.schema],
+  });
+}
+
 /** Reads an issuer. */
 export async function getIssuer(
   publicClient: ReadClient,

@@ -169,6 +169,7 @@ describe('public module exports', () => {
       'isDeploymentLive',
       'isGateErrorName',
       'isRootAccepted',
+      'isSchemaAllowed',
       'knownDidRegistryAddress',
       'loadContractsConfig',
       'marketplaceAbi',

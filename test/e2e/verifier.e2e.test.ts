@@ -24,6 +24,7 @@ import {
   disablePolicy as disableChainPolicy,
   getPass,
   getPolicy,
+  setIssuerStatus,
   type AnvilChain,
 } from '#contracts';
 import type { RunningIssuer } from '#issuer';
@@ -373,6 +374,31 @@ describe('verifier e2e: faults', () => {
     const res = await submit(created, answer);
     expect(res.status).toBe(200);
     expect((await v('/ready')).status).toBe(200);
+  });
+
+  it("issuer_inactive: the registry's owner suspends the issuer, and its proofs are refused", async () => {
+    const policy = await createPolicy({ id: 'suspended-issuer' });
+    const created = await createRequest(policy.id);
+    const answer = await answerFor(created, holder, account(0x5b5));
+    const { publicClient, walletClient } = createClients({
+      rpcUrl: chain.rpcUrl,
+      chainId: chain.chainId,
+      account: { privateKey: DEV_KEYS.owner },
+    });
+    const registry = {
+      publicClient,
+      walletClient,
+      gate: issuer.deployment.contracts.zkGate.address,
+      keyHash: issuer.issuerKeyHash,
+    };
+    await setIssuerStatus({ ...registry, status: 'suspended' });
+    try {
+      const res = await submit(created, answer);
+      expect(res.status).toBe(422);
+      expect(await res.json()).toMatchObject({ verified: false, code: 'issuer_inactive' });
+    } finally {
+      await setIssuerStatus({ ...registry, status: 'active' });
+    }
   });
 
   it('A08: a flood that fills the bounded queue gets 503 + Retry-After, never a crash', async () => {

@@ -5,6 +5,7 @@
  */
 import { agePolicyInput, pendingRequestRow } from '../../test/fixtures/policies.js';
 import {
+  AGE_SCHEMA,
   ZkError,
   buildWitnessInput,
   createVerifierPool,
@@ -123,6 +124,8 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
         rootCalls.push([issuer, root, terms]);
         return issuer === ISSUER && root === ROOT;
       },
+      issuerStanding: async (issuer, schema) =>
+        issuer === ISSUER && schema === AGE_SCHEMA.id ? null : 'issuer_inactive',
       ...over,
     };
     return { ds, deps, rootCalls };
@@ -328,6 +331,38 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
     const s = await setup({ rootAccepted: () => false });
     const request = await openRequest(s.ds);
     await expectRefused(s, request, await submit(s, request, proofs.alice), 'root_unknown');
+  });
+
+  it('issuer_inactive: the trusted issuer is suspended in the issuer registry', async () => {
+    const s = await setup({ issuerStanding: async () => 'issuer_inactive' });
+    const request = await openRequest(s.ds);
+    await expectRefused(s, request, await submit(s, request, proofs.alice), 'issuer_inactive');
+  });
+
+  it('issuer_schema_not_allowed: the registry does not let the issuer issue this schema', async () => {
+    const s = await setup({ issuerStanding: async () => 'issuer_schema_not_allowed' });
+    const request = await openRequest(s.ds);
+    await expectRefused(
+      s,
+      request,
+      await submit(s, request, proofs.alice),
+      'issuer_schema_not_allowed',
+    );
+  });
+
+  it('A11: an issuer registry the chain cannot answer fails closed, the request stays pending', async () => {
+    const s = await setup({
+      issuerStanding: async () => {
+        throw new VerifierError('chain_unreachable', 'the chain RPC cannot be reached');
+      },
+    });
+    const request = await openRequest(s.ds);
+    await expect(submit(s, request, proofs.alice)).rejects.toMatchObject({
+      code: 'chain_unreachable',
+    });
+    expect(
+      await s.ds.getRepository(ProofRequestEntity).findOneByOrFail({ id: request.id }),
+    ).toMatchObject({ status: 'pending' });
   });
 
   it('A11: a root check the chain cannot answer fails closed and leaves the request pending', async () => {

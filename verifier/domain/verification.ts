@@ -4,8 +4,8 @@
  * policy id, the signal hash from the request's challenge, the consent receipt hash and the
  * account, the query hash from the policy — and never takes one from the prover. Then:
  *
- *   normalise the input (any shape gets a verdict) → `checkPublicSignals` → pass not dead on
- *   arrival → the pool's strict Groth16 verification → in ONE transaction: bind the nullifier to
+ *   normalise the input (any shape gets a verdict) → `checkPublicSignals` → the issuer's standing
+ *   in IssuerRegistry (active, allowed the schema) → pass not dead on arrival → the pool's strict Groth16 verification → in ONE transaction: bind the nullifier to
  *   the account, complete the request, write the verification record.
  *
  * A request is completed once. Any verdict — verified or failed — completes it (its challenge is
@@ -54,6 +54,9 @@ export interface RootTerms {
   now: number;
 }
 
+/** Why `IssuerRegistry` refuses an issuer (null: it accepts it). */
+export type IssuerRefusal = 'issuer_inactive' | 'issuer_schema_not_allowed';
+
 export interface VerificationDeps {
   dataSource: DataSource;
   /** A verifier pool (`createVerifierPool` from `#zk`) or anything with its `verify`. */
@@ -79,6 +82,11 @@ export interface VerificationDeps {
     root: bigint,
     terms: RootTerms,
   ) => boolean | Promise<boolean>;
+  /**
+   * The issuer's standing in `IssuerRegistry` for the policy's schema (asked only for a trusted
+   * issuer); like `rootAccepted`, a failure to answer fails closed.
+   */
+  issuerStanding: (issuerKeyHash: bigint, schema: bigint) => Promise<IssuerRefusal | null>;
 }
 
 /** A request's completion, as `onComplete` sees it. */
@@ -146,12 +154,16 @@ export async function verifySubmission(
   const trustedIssuers = new Set(policy.trustedIssuers.map((k) => BigInt(k)));
   // Asked before the synchronous checks, and only for a trusted issuer (no chain reads on behalf
   // of an arbitrary key); an untrusted issuer is refused by checkPublicSignals anyway.
-  const rootOk =
-    trustedIssuers.has(signals.issuerKeyHash) &&
-    (await deps.rootAccepted(signals.issuerKeyHash, signals.revocationRoot, {
-      maxRootAgeSeconds: policy.maxRootAgeSeconds,
-      now,
-    }));
+  const trusted = trustedIssuers.has(signals.issuerKeyHash);
+  const [rootOk, standing] = trusted
+    ? await Promise.all([
+        deps.rootAccepted(signals.issuerKeyHash, signals.revocationRoot, {
+          maxRootAgeSeconds: policy.maxRootAgeSeconds,
+          now,
+        }),
+        deps.issuerStanding(signals.issuerKeyHash, policy.query.schema),
+      ])
+    : [false, null];
   const binding = requestBinding(policy, deps.verifierId, deps.gate);
   const check = checkPublicSignals(signals, {
     scope: expectedScope(binding, policy.id),
@@ -167,6 +179,13 @@ export async function verifySubmission(
     maxProofAge: BigInt(policy.maxProofAgeSeconds),
   });
   if (!check.ok) return refuse(check.code, check.message);
+  // As ZkGate: a trusted issuer must also be active in IssuerRegistry and allowed the schema.
+  if (standing === 'issuer_inactive') {
+    return refuse(standing, 'the issuer is suspended or revoked in the issuer registry');
+  }
+  if (standing === 'issuer_schema_not_allowed') {
+    return refuse(standing, 'the issuer may not issue this credential type');
+  }
 
   // As ZkGate: the pass runs from min(proof time, now); one that would be dead on arrival is refused.
   const proofTime = Number(decodeProofTime(signals.time).unix);

@@ -92,6 +92,7 @@ export function walletRouter(
           verifierId: deps.verifierId,
           clock: deps.now,
           rootAccepted: deps.rootAccepted,
+          issuerStanding: deps.issuerStanding,
           gate: deps.gate,
           relayer: deps.relayer,
           onFinal: deps.onFinal,
