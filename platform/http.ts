@@ -20,7 +20,7 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import { pino, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
@@ -156,8 +156,11 @@ export function rateLimiter(options: {
   key?: (req: Request, res: Response) => string;
   /** Requests that are not counted (probes). */
   skip?: (req: Request) => boolean;
+  /** Where counts live (default: this process's memory; `DatabaseRateLimitStore` to share). */
+  store?: Store;
 }): RequestHandler {
   return rateLimit({
+    ...(options.store ? { store: options.store } : {}),
     windowMs: options.windowMs,
     limit: options.limit,
     ...(options.key ? { keyGenerator: options.key } : {}),

@@ -60,6 +60,7 @@ export {
   parseConsentReceipt,
 } from './consent.js';
 export { runServer, type StartedService } from './main.js';
+export { DatabaseRateLimitStore } from './rate-limit-store.js';
 export {
   LOG_LEVELS,
   envReader,

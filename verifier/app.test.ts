@@ -8,14 +8,29 @@
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { DataSource } from 'typeorm';
-import { placeholderAnswer } from '../test/fixtures/policies.js';
+import { buildConsentReceipt, consentReceiptHash } from '#platform';
+import { ZkError, encodeProofTime } from '#zk';
+import {
+  TEST_ISSUER_KEY_HASH,
+  agePolicyInput,
+  placeholderAnswer,
+} from '../test/fixtures/policies.js';
 import { databaseEngines } from '../test/helpers/databases.js';
 import { createApp, type VerifierDeps } from './app.js';
+import { createPolicy } from './domain/policy-store.js';
+import {
+  createProofRequest,
+  expectedScope,
+  expectedSignalHash,
+  requestBinding,
+  requestClaims,
+} from './domain/requests.js';
 import { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from './store/schema.js';
 
 const engines = databaseEngines({ entities: VERIFIER_ENTITIES, migrations: VERIFIER_MIGRATIONS });
 const KEY_A = 'market-a-key-0123456789abcdef';
 const KEY_B = 'market-b-key-0123456789abcdef';
+const VERIFIER_ID = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';
 
 async function serve(
   ds: DataSource,
@@ -31,7 +46,7 @@ async function serve(
     },
     logger: pino({ level: 'silent' }),
     baseUrl: 'http://127.0.0.1',
-    verifierId: 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa',
+    verifierId: VERIFIER_ID,
     signRequestObject: async () => 'a.b.c',
     marketplaces: [
       { id: 'a', apiKey: KEY_A, webhookSecret: undefined },
@@ -132,6 +147,69 @@ describe('draining (A18)', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('1');
       expect(await res.json()).toMatchObject({ code: 'busy' });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('a full verifier queue (A08)', () => {
+  it('answers 503 busy with Retry-After and leaves the request pending for a retry', async () => {
+    const ds = await engines.open('sqlite');
+    const now = 1_790_000_000;
+    const policy = await createPolicy(
+      ds,
+      agePolicyInput({ marketplaceId: 'a', trustedIssuers: [TEST_ISSUER_KEY_HASH] }),
+      now,
+    );
+    const request = await createProofRequest(ds, { policyId: policy.id, now, ttlSeconds: 600 });
+    const account = '0x1111111111111111111111111111111111111111';
+    const binding = requestBinding(policy, VERIFIER_ID, undefined);
+    const consentReceipt = buildConsentReceipt(requestClaims(policy, request, binding), {
+      verifier: VERIFIER_ID,
+      account,
+      now,
+    });
+    // Signals that pass every check, so the answer reaches the pool.
+    const publicSignals = [
+      1n,
+      BigInt(TEST_ISSUER_KEY_HASH),
+      policy.queryHash,
+      5n,
+      encodeProofTime(now),
+      expectedScope(binding, policy.id),
+      expectedSignalHash(binding, {
+        challenge: request.challenge as `0x${string}`,
+        consentReceiptHash: consentReceiptHash(consentReceipt),
+        account,
+      }),
+    ].map(String);
+    let reached = 0;
+    const s = await serve(ds, {
+      now: () => now,
+      pool: {
+        queued: 1,
+        inFlight: 1,
+        workerRestarts: 0,
+        verify: async () => {
+          reached++;
+          throw new ZkError('busy', 'too many proofs are waiting for verification');
+        },
+      },
+    });
+    try {
+      const { proof } = placeholderAnswer(request.id);
+      const res = await fetch(`${s.url}/v1/requests/${request.id}/response`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ proof, publicSignals, account, consentReceipt }),
+      });
+      expect(reached).toBe(1);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(await res.json()).toMatchObject({ code: 'busy' });
+      const status = await fetch(`${s.url}/v1/requests/${request.id}`, as(KEY_A));
+      expect(await status.json()).toMatchObject({ status: 'pending', result: null });
     } finally {
       await s.close();
     }

@@ -9,6 +9,7 @@
  * finish.
  */
 import express, { type Express, type RequestHandler } from 'express';
+import type { Store } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
@@ -74,6 +75,11 @@ export interface VerifierDeps {
   rateLimitPerKey?: number;
   /** Default proof-request lifetime (seconds, default 600). */
   requestTtlSeconds?: number;
+  /**
+   * A shared rate-limit store per limiter (`DatabaseRateLimitStore` when several nodes share one
+   * PostgreSQL); default: each node counts in memory.
+   */
+  rateLimitStore?: ((limiter: 'ip' | 'key') => Store) | undefined;
   /** True while the service shuts down: new requests are refused with 503. */
   draining?: () => boolean;
 }
@@ -115,11 +121,13 @@ export function createApp(deps: VerifierDeps): VerifierApp {
     windowMs: 60_000,
     limit: deps.rateLimitPerIp ?? 600,
     skip: (req) => probes.has(req.path),
+    store: deps.rateLimitStore?.('ip'),
   });
   const perKey = rateLimiter({
     windowMs: 60_000,
     limit: deps.rateLimitPerKey ?? 6_000,
     key: (_req, res) => `key:${String(res.locals['principal'])}`,
+    store: deps.rateLimitStore?.('key'),
   });
   const auth = apiKeyPrincipals(deps.marketplaces.map((m) => ({ key: m.apiKey, principal: m.id })));
 

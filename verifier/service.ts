@@ -12,11 +12,13 @@
  * either everything (binding, completion, record, webhook) or nothing: never a half-consumed
  * nullifier.
  */
+import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { createClients, readDeployment, rpcChainId, type Deployment } from '#contracts';
 import {
   agentJwtSigner,
+  DatabaseRateLimitStore,
   createEthrAgent,
   createLogger,
   openDatabase,
@@ -226,6 +228,13 @@ export async function startVerifier(
       rateLimitPerKey: config.rateLimitPerKey,
       requestTtlSeconds: config.requestTtlSeconds,
       draining: () => draining,
+      // Several nodes on one PostgreSQL share their counts; one SQLite node counts in memory.
+      rateLimitStore: config.databaseUrl
+        ? (limiter) =>
+            new DatabaseRateLimitStore(dataSource, rateLimitSecret(config.kmsSecret), {
+              prefix: `verifier:${limiter}:`,
+            })
+        : undefined,
     };
     const app = createApp(deps);
     server.on('request', app);
@@ -260,6 +269,11 @@ export async function startVerifier(
     await closeAll();
     throw err;
   }
+}
+
+/** The key the nodes hash rate-limit keys with: derived from their shared KMS secret. */
+function rateLimitSecret(kmsSecret: string): string {
+  return createHmac('sha256', kmsSecret).update('zkrep verifier rate-limit keys').digest('hex');
 }
 
 /**

@@ -202,6 +202,7 @@ describe('public module exports', () => {
   it('#platform', () => {
     expect(names(platform)).toEqual([
       'ConsentReceipt',
+      'DatabaseRateLimitStore',
       'ErrorBody',
       'LOG_LEVELS',
       'PlatformError',
