@@ -126,6 +126,9 @@ async function main(): Promise<void> {
   const tp = await verifyThroughput(proofs, proofsFile, workers, rounds, roundMs);
   const [ours, base] = [tp.ours, tp.base];
   log(
+    `differential corpus: ${tp.corpus.items} items (${tp.corpus.valid} valid), pool and snarkjs ${tp.corpus.identical ? 'agree on every verdict' : 'DISAGREE'}`,
+  );
+  log(
     `verify throughput ${ours.toFixed(1)}/s with ${workers} threads (baseline ${base.toFixed(1)}/s, ratio ${(ours / base).toFixed(2)}; the pool used ${tp.coresUsed.toFixed(2)} cores, load ${tp.loadAvg1m.map((x) => x.toFixed(1)).join('→')})`,
   );
   log(
@@ -234,6 +237,10 @@ async function main(): Promise<void> {
       durationS: round((2 * rounds * roundMs) / 1000, 1),
       // how much CPU the pool got (2 = both cores): other processes on the machine lower it,
       // and they cost the 2-thread pool more than the 1-process baseline
+      differentialCorpus: {
+        what: "every bench proof plus well-formed invalid variants (each public signal changed, A/C swapped, B rows swapped, another proof's A): the pool's verdict vs plain snarkjs.groth16.verify",
+        ...tp.corpus,
+      },
       poolCoresUsed: round(tp.coresUsed),
       loadAvg1m: tp.loadAvg1m.map((x) => round(x)),
       afterHostile: {
@@ -352,6 +359,52 @@ async function snarkjsProcess(file: string): Promise<{
  * careless caller can produce), each paired with a valid proof. Every hostile item must get
  * a failure verdict and every valid one must verify, or the benchmark fails.
  */
+/**
+ * The differential corpus: every bench proof, and for each a set of invalid variants that are
+ * well-formed (so plain snarkjs can judge them): each public signal changed in turn, A and C
+ * swapped, B's coordinates swapped, another proof's A. The pool's verdict must equal snarkjs's
+ * on every item, or the throughput comparison would compare different work.
+ */
+async function differential(
+  pool: zk.VerifierPool,
+  proofs: zk.ProofResult[],
+  vk: object,
+): Promise<{ items: number; valid: number; invalid: number; identical: boolean }> {
+  const items: zk.VerifyItem[] = [];
+  proofs.forEach((p, k) => {
+    items.push({ proof: p.proof, publicSignals: p.publicSignals });
+    p.publicSignals.forEach((_s, i) => {
+      const signals = [...p.publicSignals];
+      signals[i] = ((BigInt(signals[i]!) + 1n) % zk.SNARK_FIELD_SIZE).toString();
+      items.push({ proof: p.proof, publicSignals: signals });
+    });
+    items.push({
+      proof: { ...p.proof, pi_a: p.proof.pi_c, pi_c: p.proof.pi_a },
+      publicSignals: p.publicSignals,
+    });
+    items.push({
+      proof: { ...p.proof, pi_b: [p.proof.pi_b[1], p.proof.pi_b[0], p.proof.pi_b[2]] },
+      publicSignals: p.publicSignals,
+    });
+    const other = proofs[(k + 1) % proofs.length]!;
+    if (other !== p)
+      items.push({ proof: { ...p.proof, pi_a: other.proof.pi_a }, publicSignals: p.publicSignals });
+  });
+  const ours = await pool.verifyMany(items);
+  let valid = 0;
+  let identical = true;
+  for (const [i, item] of items.entries()) {
+    const theirs = await snarkjs.groth16.verify(
+      vk,
+      item.publicSignals as string[],
+      item.proof as object,
+    );
+    if (theirs) valid++;
+    if (ours[i]!.verified !== theirs) identical = false;
+  }
+  return { items: items.length, valid, invalid: items.length - valid, identical };
+}
+
 function hostileWave(proofs: zk.ProofResult[]): { item: zk.VerifyItem; valid: boolean }[] {
   const p = proofs[0]!;
   const deep = (): unknown => JSON.parse('['.repeat(5000) + ']'.repeat(5000));
@@ -409,12 +462,15 @@ async function verifyThroughput(
   workerRestarts: number;
   coresUsed: number;
   loadAvg1m: number[];
+  corpus: { items: number; valid: number; invalid: number; identical: boolean };
 }> {
   const pool = await zk.createVerifierPool({ threads });
   const baseline = await snarkjsProcess(file);
   try {
     const wave = Array.from({ length: 256 }, (_, i) => proofs[i % proofs.length]!);
     await pool.verifyMany(wave); // warm-up
+    const corpus = await differential(pool, proofs, zk.loadVerificationKey());
+    if (!corpus.identical) throw new Error('differential corpus: the pool and snarkjs disagree');
     const load = [loadavg()[0]!];
     const [ours, base, after, baseAfter]: Tally[] = Array.from({ length: 4 }, () => ({
       count: 0,
@@ -445,6 +501,7 @@ async function verifyThroughput(
       workerRestarts: pool.workerRestarts,
       coresUsed: (ours!.cpuMs ?? 0) / ours!.ms,
       loadAvg1m: [...load, loadavg()[0]!],
+      corpus,
     };
   } finally {
     baseline.stop();
