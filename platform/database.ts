@@ -15,6 +15,7 @@
  */
 import { Entities as VeramoEntities, migrations as veramoMigrations } from '@veramo/data-store';
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
   DataSource,
@@ -269,4 +270,34 @@ export function withTransaction<T>(
     run.catch(() => undefined),
   );
   return run;
+}
+
+/**
+ * Runs `fn` while holding a lock named `name` across every process on the same database: a
+ * PostgreSQL session advisory lock on a dedicated connection (released when `fn` settles, or when
+ * the connection dies). For work that must happen once however many nodes start at the same
+ * moment, such as creating the service's DID. On SQLite (one node per file) `fn` just runs.
+ */
+export async function withDatabaseLock<T>(
+  ds: DataSource,
+  name: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (ds.options.type !== 'postgres') return fn();
+  const key = BigInt.asIntN(
+    64,
+    BigInt(`0x${createHash('sha256').update(name).digest('hex').slice(0, 16)}`),
+  );
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [key.toString()]);
+    try {
+      return await fn();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [key.toString()]);
+    }
+  } finally {
+    await runner.release();
+  }
 }

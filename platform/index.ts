@@ -9,6 +9,7 @@ export { startPostgres, type StartPostgresParameters, type EmbeddedPostgres } fr
 export {
   openDatabase,
   insertIfAbsent,
+  withDatabaseLock,
   withTransaction,
   type OpenDatabaseParameters,
 } from './database.js';

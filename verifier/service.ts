@@ -23,6 +23,7 @@ import {
   createLogger,
   openDatabase,
   signRequestObject,
+  withDatabaseLock,
   withTransaction,
   type EthrNetwork,
 } from '#platform';
@@ -102,7 +103,11 @@ export async function startVerifier(
     closers.push(() => dataSource.destroy());
 
     const agent = createEthrAgent({ dataSource, kmsSecretKey: config.kmsSecret, network });
-    const identifier = await agent.didManagerGetOrCreate({ alias: 'zkrep-verifier' });
+    // Once for all nodes on one database: two nodes starting together must not make two DIDs
+    // (the DID names the off-chain scopes; two would split one policy's nullifiers).
+    const identifier = await withDatabaseLock(dataSource, 'zkrep-verifier-did', () =>
+      agent.didManagerGetOrCreate({ alias: 'zkrep-verifier' }),
+    );
     const kid = identifier.controllerKeyId ?? identifier.keys[0]?.kid;
     if (!kid) throw new VerifierError('config_invalid', 'the verifier DID has no key');
     const did = identifier.did;

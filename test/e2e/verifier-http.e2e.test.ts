@@ -18,6 +18,7 @@ import type { RunningIssuer } from '#issuer';
 import { startPostgres, type EmbeddedPostgres } from '#platform';
 import { loadVerifierConfig, startVerifier, type RunningVerifier } from '#verifier';
 import { shutdownZk } from '#zk';
+import pg from 'pg';
 import { pino } from 'pino';
 import { getAddress } from 'viem';
 import { verifierConformance } from '../conformance/verifier.js';
@@ -133,6 +134,27 @@ verifierConformance(
 describe('two verifier processes on one PostgreSQL', () => {
   it('share one verifier DID (created once, in the database)', () => {
     expect(nodes[1]!.did).toBe(nodes[0]!.did);
+  });
+
+  it('two nodes started at the same moment on an empty database still make one DID', async () => {
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    try {
+      await admin.query('CREATE DATABASE together');
+    } finally {
+      await admin.end();
+    }
+    const url = postgres.url.replace(/\/[^/]+$/, '/together');
+    const pair = await Promise.all([
+      startNode({ DATABASE_URL: url }),
+      startNode({ DATABASE_URL: url }),
+    ]);
+    try {
+      expect(pair[1].did).toBe(pair[0].did);
+      expect(pair[0].did).not.toBe(nodes[0]!.did);
+    } finally {
+      await Promise.all(pair.map(stopNode));
+    }
   });
 
   it('racing on the same nullifier: exactly one account wins it, in every round', async () => {
