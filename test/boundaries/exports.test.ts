@@ -249,6 +249,7 @@ describe('public module exports', () => {
       'ttlCache',
       'verifyRequestObject',
       'walletUrl',
+      'withDatabaseLock',
       'withTransaction',
       'z',
     ]);
