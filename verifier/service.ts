@@ -24,7 +24,6 @@ import {
   openDatabase,
   signRequestObject,
   withDatabaseLock,
-  withTransaction,
   type EthrNetwork,
 } from '#platform';
 import { createVerifierPool, type VerifierPool } from '#zk';
@@ -40,7 +39,7 @@ import {
   registryRootCheck,
 } from './chain.js';
 import type { VerifierConfig } from './config.js';
-import { listPolicies } from './domain/policy-store.js';
+import { listMirroredPolicies, markPolicyDisabled } from './domain/policy-store.js';
 import { createWebhookDispatcher, enqueueWebhook } from './domain/webhooks.js';
 import { VerifierError } from './errors.js';
 import { PolicyEntity, VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from './store/schema.js';
@@ -151,7 +150,6 @@ export async function startVerifier(
       publicClient,
       gate: gateAddress,
       logger,
-      marketplaces: config.marketplaces.map((m) => m.id),
     });
 
     // Listen first, so a port-0 server knows its URL before the app (which serves it) is built.
@@ -291,23 +289,15 @@ async function reconcileMirrors(p: {
   publicClient: Parameters<typeof checkMirror>[0];
   gate: `0x${string}`;
   logger: Logger;
-  marketplaces: string[];
 }): Promise<void> {
-  for (const marketplaceId of p.marketplaces) {
-    for (const policy of await listPolicies(p.dataSource, marketplaceId)) {
-      if (!policy.chainPolicyId) continue;
-      const problems = await checkMirror(p.publicClient, p.gate, policy).catch(() => [
-        'unreadable',
-      ]);
-      if (problems.length === 0) continue;
-      if (problems.length === 1 && problems[0] === 'disabled' && policy.status === 'active') {
-        await withTransaction(p.dataSource, (tx) =>
-          tx.getRepository(PolicyEntity).update({ id: policy.id }, { status: 'disabled' }),
-        );
-        p.logger.warn({ policy: policy.id }, 'policy disabled on-chain: disabled here too');
-        continue;
-      }
-      p.logger.error({ policy: policy.id, problems }, 'mirrored policy differs from ZkGate');
+  for (const policy of await listMirroredPolicies(p.dataSource)) {
+    const problems = await checkMirror(p.publicClient, p.gate, policy).catch(() => ['unreadable']);
+    if (problems.length === 0) continue;
+    if (problems.length === 1 && problems[0] === 'disabled' && policy.status === 'active') {
+      await markPolicyDisabled(p.dataSource, policy.id);
+      p.logger.warn({ policy: policy.id }, 'policy disabled on-chain: disabled here too');
+      continue;
     }
+    p.logger.error({ policy: policy.id, problems }, 'mirrored policy differs from ZkGate');
   }
 }

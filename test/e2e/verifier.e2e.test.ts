@@ -42,6 +42,7 @@ import {
   DEV_KEYS,
   TEST_ADMIN_KEY,
   chainResolver,
+  devClients,
   startDeployedChain,
   startTestIssuer,
 } from '../helpers/stack.js';
@@ -333,11 +334,7 @@ describe('verifier e2e: a policy mirrored into ZkGate, relayed to verifyFor', ()
       );
       const { chainPolicyId } = (await res.json()) as { chainPolicyId: string };
       // The admin (the relayer key) disables it on the chain, not through the API.
-      const { publicClient, walletClient } = createClients({
-        rpcUrl: chain.rpcUrl,
-        chainId: chain.chainId,
-        account: { privateKey: DEV_KEYS.relayer },
-      });
+      const { publicClient, walletClient } = devClients(chain, 'relayer');
       await disableChainPolicy({
         publicClient,
         walletClient,
@@ -380,11 +377,7 @@ describe('verifier e2e: faults', () => {
     const policy = await createPolicy({ id: 'suspended-issuer' });
     const created = await createRequest(policy.id);
     const answer = await answerFor(created, holder, account(0x5b5));
-    const { publicClient, walletClient } = createClients({
-      rpcUrl: chain.rpcUrl,
-      chainId: chain.chainId,
-      account: { privateKey: DEV_KEYS.owner },
-    });
+    const { publicClient, walletClient } = devClients(chain, 'owner');
     const registry = {
       publicClient,
       walletClient,
@@ -401,7 +394,7 @@ describe('verifier e2e: faults', () => {
     }
   });
 
-  it('A08: a flood through a one-slot queue: one verdict, the overflow 503 + Retry-After, no crash', async () => {
+  it('A08: a flood through a one-slot queue: one verdict, every other answer a clean 409 or 503 + Retry-After, no crash', async () => {
     const small = await startVerifier(
       loadVerifierConfig(
         verifierEnv({

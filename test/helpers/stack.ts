@@ -19,15 +19,19 @@ export const DEV_KEYS = {
 } as const;
 export const TEST_ADMIN_KEY = 'admin-key-for-tests-0123456789';
 
+/** Read and write clients on `chain` for one of the dev keys. */
+export const devClients = (chain: AnvilChain, key: keyof typeof DEV_KEYS) =>
+  createClients({
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    account: { privateKey: DEV_KEYS[key] },
+  });
+
 /** anvil + every contract, the deployment record written to `<work>/deployments`. */
 export async function startDeployedChain(work: string): Promise<AnvilChain> {
   const chain = await startAnvil();
   try {
-    const { publicClient, walletClient } = createClients({
-      rpcUrl: chain.rpcUrl,
-      chainId: chain.chainId,
-      account: { privateKey: DEV_KEYS.owner },
-    });
+    const { publicClient, walletClient } = devClients(chain, 'owner');
     await deploy({
       publicClient,
       walletClient,

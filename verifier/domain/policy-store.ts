@@ -13,7 +13,7 @@
  * disabled) for readiness and reconciliation.
  */
 import { insertIfAbsent, withTransaction } from '#platform';
-import type { DataSource } from 'typeorm';
+import { IsNull, Not, type DataSource } from 'typeorm';
 import { VerifierError } from '../errors.js';
 import { PolicyEntity, type PolicyRow } from '../store/schema.js';
 import { compilePolicy, type CompiledPolicy } from './policies.js';
@@ -89,6 +89,23 @@ export async function loadPolicy(
     throw new VerifierError('policy_disabled', 'the policy is disabled');
   }
   return { ...fromRow(row), status: row.status };
+}
+
+/** Every policy mirrored into ZkGate, of any marketplace (for the reconciliation at start). */
+export async function listMirroredPolicies(
+  ds: DataSource,
+): Promise<(StoredPolicy & { status: 'active' | 'disabled' })[]> {
+  const rows = await ds
+    .getRepository(PolicyEntity)
+    .find({ where: { chainPolicyId: Not(IsNull()) }, order: { id: 'ASC' } });
+  return rows.map((row) => ({ ...fromRow(row), status: row.status }));
+}
+
+/** Marks a policy disabled here only (its chain copy is already disabled). */
+export async function markPolicyDisabled(ds: DataSource, id: string): Promise<void> {
+  await withTransaction(ds, (tx) =>
+    tx.getRepository(PolicyEntity).update({ id }, { status: 'disabled' }),
+  );
 }
 
 /** A policy by id for the verifier itself (a request's policy): no owner check. */
