@@ -17,6 +17,7 @@ export default {
     '^#platform$': '<rootDir>/platform/index.ts',
     '^#issuer$': '<rootDir>/issuer/index.ts',
     '^#verifier$': '<rootDir>/verifier/index.ts',
+    '^#wallet$': '<rootDir>/wallet-agent/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/**/*.test.ts'],

@@ -180,6 +180,23 @@ async function main(): Promise<void> {
     ).trim(),
   ) as Record<string, unknown>;
   log(`api: p99 ≤ 250 ms up to ${String(api.p99LimitRps)}/s offered`);
+
+  // --- endToEnd: a holder answering a proof request, CLI and wallet agent (bench/e2e.ts)
+  log('endToEnd: zkrep wallet respond, cold CLI with and without the agent, vs snarkjs fullProve');
+  const endToEnd = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [tsx, join(ROOT, 'bench', 'e2e.ts'), ...(quick ? ['--quick'] : [])],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    ).trim(),
+  ) as Record<string, unknown>;
+  log(
+    `endToEnd: ${JSON.stringify({ ...endToEnd, what: undefined, baseline: undefined, details: undefined })}`,
+  );
   log(
     `gas: gated verification ${g.gatedActionTx} (via a relayer ${g.gatedActionViaRelayerTx}), raw verifier tx ${g.verifierExecTx}, marketplace overhead ${g.marketplaceGateOverhead}`,
   );
@@ -254,6 +271,7 @@ async function main(): Promise<void> {
     },
     issuance,
     api,
+    endToEnd,
     gas: {
       verifierExec: g.verifierExecTx,
       gatedActionTx: g.gatedActionTx,
@@ -513,6 +531,7 @@ function markdown(r: {
   meta: { date: string; cpus: number; cpuModel: string; quick: boolean };
   issuance?: Record<string, unknown>;
   api?: Record<string, unknown>;
+  endToEnd?: Record<string, unknown>;
   circuit: Record<string, unknown> & { baseline: Record<string, unknown> };
   verifyThroughput: Record<string, unknown>;
 }): string {
@@ -568,7 +587,13 @@ function markdown(r: {
       : []),
     ...(r.api
       ? [
-          `API (POST /v1/requests/{id}/response, load from a separate process): p99 ≤ 250 ms up to ${String(r.api.p99LimitRps)} answers/s offered${r.api.limitReached === false ? ' (every level passed)' : `, crossed at ${String(r.api.firstFailingRps)}/s`}; there ${String(r.api.verifyRps)} verified/s, p50 ${String(r.api.p50Ms)} ms, p95 ${String(r.api.p95Ms)} ms, p99 ${String(r.api.p99Ms)} ms, ${String(r.api.errors)} errors, ${String(r.api.concurrency)} connections, ${String(r.api.durationS)} s.`,
+          `API (POST /v1/requests/{id}/response, sustained ${String(r.api.levelDurationS)} s levels from a separate process): p99 ≤ 250 ms up to ${String(r.api.p99LimitRps)} answers/s offered${r.api.limitReached === false ? ' (every level passed)' : `, crossed above it and at or below ${String(r.api.firstFailingRps)}/s`}; there ${String(r.api.verifyRps)} verified/s, p50 ${String(r.api.p50Ms)} ms, p95 ${String(r.api.p95Ms)} ms, p99 ${String(r.api.p99Ms)} ms, ${String(r.api.errors)} errors, ${String(r.api.concurrency)} connections, ${String(r.api.durationS)} s.`,
+          ``,
+        ]
+      : []),
+    ...(r.endToEnd
+      ? [
+          `End to end (holder answering a proof request, real issuer and verifier): \`zkrep wallet respond --yes\` from a cold CLI start ${String(r.endToEnd.respondColdMs)} ms with the wallet agent running (${String(r.endToEnd.respondColdRatio)}× plain snarkjs fullProve ${String(r.endToEnd.baselineSnarkjsFullProveMs)} ms, target ≤ 2.0×), ${String(r.endToEnd.respondNoAgentMs)} ms without it (${String(r.endToEnd.respondNoAgentRatio)}×); warm in the wallet process, request → verified ${String(r.endToEnd.issueProveVerifyMs)} ms.`,
           ``,
         ]
       : []),

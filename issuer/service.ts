@@ -8,15 +8,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import {
-  changeDidOwner,
-  createClients,
-  readDeployment,
-  rpcChainId,
-  sendValue,
-  type Deployment,
-} from '#contracts';
-import { createLogger, ethrResolver, openDatabase, type EthrNetwork } from '#platform';
+import { changeDidOwner, createClients, sendValue, type Deployment } from '#contracts';
+import { connectChain, createLogger, ethrResolver, openDatabase } from '#platform';
 import { SecretBox } from '@veramo/kms-local';
 import type { Logger } from 'pino';
 import { parseEther, type Address } from 'viem';
@@ -28,7 +21,6 @@ import type { IssuerConfig } from './config.js';
 import { advertiseZkKey, loadOrCreateIdentity, rotateController } from './domain/identity.js';
 import { ensureInitialRoot, publishStep } from './domain/revocation.js';
 import { loadOrCreateZkKey } from './domain/zk-key.js';
-import { IssuerError } from './errors.js';
 import { chainReputationSource } from './reputation-sync.js';
 import { ISSUER_ENTITIES, ISSUER_MIGRATIONS } from './store/schema.js';
 
@@ -60,20 +52,8 @@ export async function startIssuer(
   const logger = options.logger ?? createLogger({ name: 'issuer', level: config.logLevel });
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
 
-  const chainId = await rpcChainId(config.rpcUrl);
-  const deployment = await readDeployment(chainId, config.deploymentsDir);
-  if (!deployment) {
-    throw new IssuerError(
-      'config_invalid',
-      `no zkrep deployment for chain ${chainId}: deploy first`,
-    );
-  }
-  const network: EthrNetwork = {
-    name: config.didNetwork ?? `0x${chainId.toString(16)}`,
-    chainId,
-    rpcUrl: config.rpcUrl,
-    registry: deployment.contracts.didRegistry.address,
-  };
+  const { chainId, deployment, network } = await connectChain(config);
+
   const gate = deployment.contracts.zkGate.address;
 
   const dataSource = await openDatabase({

@@ -4,7 +4,7 @@
  * public URL, SQLite or PostgreSQL, the KMS secret, the chain, the did:ethr network, the log
  * level — under the service's prefix (`ISSUER_PORT`, `VERIFIER_PORT`, …).
  */
-import { isHttpUrl } from './http.js';
+import { isHttpUrl } from './url.js';
 
 export interface EnvReader {
   /** The trimmed value, or undefined when unset or empty. */

@@ -42,6 +42,11 @@ export type OpenDatabaseParameters = {
   migrations?: MigrationList | undefined;
   /** Include Veramo data-store's entities and migrations; default true. */
   veramo?: boolean | undefined;
+  /**
+   * SQLite durability: `NORMAL` (default; a committed row survives a process crash, the last ones
+   * may be lost on power loss) or `FULL` (it survives a power loss too: the wallet's choice).
+   */
+  synchronous?: 'NORMAL' | 'FULL' | undefined;
 };
 
 /** Busy timeout of SQLite connections: several writer processes need a long one (KNOWN-FACTS). */
@@ -88,7 +93,7 @@ export async function openDatabase(params: OpenDatabaseParameters): Promise<Data
       enableWAL: true,
       timeout: SQLITE_BUSY_TIMEOUT_MS,
       prepareDatabase: (db: Database.Database) => {
-        db.pragma('synchronous = NORMAL');
+        db.pragma(`synchronous = ${params.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
       },
     };
   } else {

@@ -25,6 +25,9 @@ import { pino, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
 import { ZkrepError, isErrorCode, httpStatusOf, type ErrorCode } from '#zk';
+import { isHttpUrl } from './url.js';
+
+export { isHttpUrl };
 
 extendZodWithOpenApi(z);
 export { z };
@@ -132,17 +135,6 @@ export function apiKeyPrincipals(
     res.locals['principal'] = principal;
     next();
   };
-}
-
-/** Whether `s` is an absolute http(s) URL. */
-export function isHttpUrl(s: unknown): s is string {
-  if (typeof s !== 'string') return false;
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -28,6 +28,7 @@ import { JsonRpcProvider } from 'ethers';
 import { getResolver as ethrDidResolver } from 'ethr-did-resolver';
 import type { DataSource } from 'typeorm';
 import type { Signer } from 'did-jwt';
+import { readDeployment, rpcChainId, type Deployment } from '#contracts';
 import { PlatformError } from './errors.js';
 
 export type EthrAgent = TAgent<IDIDManager & IKeyManager & IResolver & ICredentialPlugin>;
@@ -156,4 +157,34 @@ export function agentJwtSigner(agent: EthrAgent, kid: string): Signer {
       data: typeof data === 'string' ? data : Buffer.from(data).toString('utf-8'),
       encoding: 'utf-8',
     });
+}
+
+/**
+ * The chain a service or wallet works on, from its RPC URL: the chain id, the zkrep deployment
+ * recorded for it, and the did:ethr network on it (named `didNetwork`, else the chain id in hex).
+ * `config_invalid` when nothing is deployed there; `chain_unreachable` when the RPC is down.
+ */
+export async function connectChain(p: {
+  rpcUrl: string;
+  deploymentsDir?: string | undefined;
+  didNetwork?: string | undefined;
+}): Promise<{ chainId: number; deployment: Deployment; network: EthrNetwork }> {
+  const chainId = await rpcChainId(p.rpcUrl);
+  const deployment = await readDeployment(chainId, p.deploymentsDir);
+  if (!deployment) {
+    throw new PlatformError(
+      'config_invalid',
+      `no zkrep deployment for chain ${chainId}: deploy first`,
+    );
+  }
+  return {
+    chainId,
+    deployment,
+    network: {
+      name: p.didNetwork ?? `0x${chainId.toString(16)}`,
+      chainId,
+      rpcUrl: p.rpcUrl,
+      registry: deployment.contracts.didRegistry.address,
+    },
+  };
 }

@@ -37,6 +37,7 @@ export {
 } from './http.js';
 export {
   agentJwtSigner,
+  connectChain,
   createEthrAgent,
   ethrProvider,
   ethrResolver,
@@ -46,17 +47,36 @@ export {
   type EthrNetwork,
 } from './identity.js';
 export {
+  MAX_REQUEST_OBJECT_LENGTH,
   REQUEST_LEGAL_BASES,
   REQUEST_PREDICATE_OPS,
   ProofRequestClaims,
+  isPlainHttpUrl,
+  type RequestPredicate,
   parseWalletUrl,
   signRequestObject,
   verifyRequestObject,
   walletUrl,
 } from './request-object.js';
 export {
+  compilePolicy,
+  expectedContext,
+  expectedScope,
+  expectedSignalHash,
+  LEGAL_BASES,
+  MAX_PREDICATES,
+  MAX_TRUSTED_ISSUERS,
+  POLICY_SCHEMAS,
+  PREDICATE_OPS,
+  type CompiledPolicy,
+  type PolicyInput,
+  type PredicateInput,
+  type RequestBinding,
+} from './policy.js';
+export {
   ConsentReceipt,
   buildConsentReceipt,
+  canonicalConsentReceipt,
   consentReceiptHash,
   parseConsentReceipt,
 } from './consent.js';

@@ -8,7 +8,12 @@
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { DataSource } from 'typeorm';
-import { buildConsentReceipt, consentReceiptHash } from '#platform';
+import {
+  buildConsentReceipt,
+  consentReceiptHash,
+  expectedScope,
+  expectedSignalHash,
+} from '#platform';
 import { ZkError, encodeProofTime } from '#zk';
 import {
   TEST_ISSUER_KEY_HASH,
@@ -18,13 +23,7 @@ import {
 import { databaseEngines } from '../test/helpers/databases.js';
 import { createApp, type VerifierDeps } from './app.js';
 import { createPolicy } from './domain/policy-store.js';
-import {
-  createProofRequest,
-  expectedScope,
-  expectedSignalHash,
-  requestBinding,
-  requestClaims,
-} from './domain/requests.js';
+import { createProofRequest, requestBinding, requestClaims } from './domain/requests.js';
 import { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from './store/schema.js';
 
 const engines = databaseEngines({ entities: VERIFIER_ENTITIES, migrations: VERIFIER_MIGRATIONS });

@@ -26,7 +26,7 @@ import {
 import { ZkrepError } from '#zk';
 import type { Address } from 'viem';
 import type { PolicyMirror } from './domain/policy-store.js';
-import type { CompiledPolicy } from './domain/policies.js';
+import type { CompiledPolicy } from '#platform';
 import type { Relayer } from './domain/responses.js';
 import type { StoredPolicy } from './domain/requests.js';
 import type { IssuerRefusal, RootTerms } from './domain/verification.js';

@@ -5,21 +5,6 @@ export { API_VERSION, createApp, type VerifierApp, type VerifierDeps } from './a
 export { loadVerifierConfig, type MarketplaceAccount, type VerifierConfig } from './config.js';
 export { VerifierError } from './errors.js';
 export {
-  compilePolicy,
-  LEGAL_BASES,
-  POLICY_SCHEMAS,
-  PREDICATE_OPS,
-  type CompiledPolicy,
-  type PolicyInput,
-  type PredicateInput,
-} from './domain/policies.js';
-export {
-  expectedContext,
-  expectedScope,
-  expectedSignalHash,
-  type RequestBinding,
-} from './domain/requests.js';
-export {
   signWebhook,
   verifyWebhookSignature,
   WEBHOOK_EVENT_HEADER,

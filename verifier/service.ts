@@ -15,16 +15,16 @@
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { createClients, readDeployment, rpcChainId, type Deployment } from '#contracts';
+import { createClients, type Deployment } from '#contracts';
 import {
   agentJwtSigner,
   DatabaseRateLimitStore,
+  connectChain,
   createEthrAgent,
   createLogger,
   openDatabase,
   signRequestObject,
   withDatabaseLock,
-  type EthrNetwork,
 } from '#platform';
 import { createVerifierPool, type VerifierPool } from '#zk';
 import type { Logger } from 'pino';
@@ -73,21 +73,8 @@ export async function startVerifier(
   const logger = options.logger ?? createLogger({ name: 'verifier', level: config.logLevel });
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
 
-  const chainId = await rpcChainId(config.rpcUrl);
-  const deployment = await readDeployment(chainId, config.deploymentsDir);
-  if (!deployment) {
-    throw new VerifierError(
-      'config_invalid',
-      `no zkrep deployment for chain ${chainId}: deploy first`,
-    );
-  }
+  const { chainId, deployment, network } = await connectChain(config);
   const gateAddress = deployment.contracts.zkGate.address;
-  const network: EthrNetwork = {
-    name: config.didNetwork ?? `0x${chainId.toString(16)}`,
-    chainId,
-    rpcUrl: config.rpcUrl,
-    registry: deployment.contracts.didRegistry.address,
-  };
 
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {

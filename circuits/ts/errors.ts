@@ -138,6 +138,34 @@ export const ERROR_CODES = {
     status: 503,
     description: 'The database cannot be opened, reached or started.',
   },
+  passphrase_required: {
+    status: 400,
+    description: 'The wallet needs a passphrase: keys are never stored unencrypted.',
+  },
+  wrong_passphrase: { status: 401, description: 'The passphrase does not open this wallet.' },
+  storage_corrupt: {
+    status: 500,
+    description: 'Stored data fails its integrity check; nothing of it was used.',
+  },
+  storage_failed: {
+    status: 507,
+    description: 'The data could not be written (disk full or read-only); nothing changed.',
+  },
+  wallet_missing: { status: 404, description: 'There is no wallet in this folder.' },
+  wallet_exists: { status: 409, description: 'A wallet already exists in this folder.' },
+  credential_missing: {
+    status: 404,
+    description: 'The wallet holds no credential that can answer this request.',
+  },
+  consent_declined: { status: 403, description: 'The holder did not consent.' },
+  service_unreachable: {
+    status: 502,
+    description: 'An issuer or verifier could not be reached or gave no usable answer.',
+  },
+  request_untrusted: {
+    status: 422,
+    description: 'The proof request is not what its verifier signed, or asks for too much.',
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 /** Every error code of zkrep. */

@@ -118,6 +118,7 @@ export {
   prove,
   proveFromWitness,
   shutdownZk,
+  warmProver,
 } from './prove.js';
 export {
   VERIFY_FAILURE,

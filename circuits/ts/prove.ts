@@ -181,6 +181,20 @@ export async function proveFromWitness(wtns: Uint8Array): Promise<ProofResult> {
 }
 
 /**
+ * Loads what proving needs — the witness calculator, the proving key, snarkjs's curve and its
+ * worker threads — so that the next proof is warm. For long-running provers (the wallet agent).
+ */
+export async function warmProver(): Promise<void> {
+  await mainCalculator();
+  zkey ??= loadArtifact('zkey');
+  // snarkjs's typings omit `curves`; groth16.prove builds (and caches) this same curve.
+  const { curves } = snarkjs as unknown as {
+    curves: { getCurveFromName(name: string): Promise<unknown> };
+  };
+  await curves.getCurveFromName('bn128');
+}
+
+/**
  * Stops snarkjs's curve worker threads so the process can exit. Call once when done
  * proving/verifying (CLIs, tests' afterAll); proving again afterwards rebuilds the curve.
  */

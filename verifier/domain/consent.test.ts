@@ -2,11 +2,15 @@
  * The consent receipt must describe exactly the request it answers: the honest receipt gives its
  * hash; then, for every field, a receipt where only that field differs is `consent_mismatch`.
  */
-import { consentReceiptHash, parseConsentReceipt, type ConsentReceipt } from '#platform';
+import {
+  compilePolicy,
+  consentReceiptHash,
+  parseConsentReceipt,
+  type ConsentReceipt,
+} from '#platform';
 import { agePolicyInput, pendingRequestRow } from '../../test/fixtures/policies.js';
 import { VerifierError } from '../errors.js';
 import { checkConsentReceipt, CONSENT_CLOCK_SKEW_SECONDS } from './consent.js';
-import { compilePolicy } from './policies.js';
 
 const NOW = 1_790_000_000;
 const VERIFIER = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';

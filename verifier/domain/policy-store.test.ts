@@ -5,7 +5,7 @@
 import { agePolicyInput } from '../../test/fixtures/policies.js';
 import { databaseEngines } from '../../test/helpers/databases.js';
 import { PolicyEntity, VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from '../store/schema.js';
-import type { PolicyInput } from './policies.js';
+import type { PolicyInput } from '#platform';
 import { createPolicy, disablePolicy, loadPolicy } from './policy-store.js';
 
 const engines = databaseEngines({ entities: VERIFIER_ENTITIES, migrations: VERIFIER_MIGRATIONS });

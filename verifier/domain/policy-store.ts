@@ -12,11 +12,10 @@
  * `checkMirror` compares a stored policy with the chain's (query hash, schema, issuers, terms,
  * disabled) for readiness and reconciliation.
  */
-import { insertIfAbsent, withTransaction } from '#platform';
+import { compilePolicy, insertIfAbsent, withTransaction, type CompiledPolicy } from '#platform';
 import { IsNull, Not, type DataSource } from 'typeorm';
 import { VerifierError } from '../errors.js';
 import { PolicyEntity, type PolicyRow } from '../store/schema.js';
-import { compilePolicy, type CompiledPolicy } from './policies.js';
 import type { StoredPolicy } from './requests.js';
 
 /** The chain side of mirroring (the service wires it to `#contracts`). */

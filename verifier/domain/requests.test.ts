@@ -7,15 +7,8 @@ import { VerifierError } from '../errors.js';
 import { ProofRequestEntity, VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from '../store/schema.js';
 import { gateScope, gateSignalHash, requestContext, requestSignalHash, verifierScope } from '#zk';
 import { agePolicyInput } from '../../test/fixtures/policies.js';
-import { compilePolicy } from './policies.js';
-import {
-  createProofRequest,
-  expectedContext,
-  expectedScope,
-  expectedSignalHash,
-  requestBinding,
-  requestClaims,
-} from './requests.js';
+import { compilePolicy, expectedContext, expectedScope, expectedSignalHash } from '#platform';
+import { createProofRequest, requestBinding, requestClaims } from './requests.js';
 
 const engines = databaseEngines({ entities: VERIFIER_ENTITIES, migrations: VERIFIER_MIGRATIONS });
 const NOW = 1_790_000_000;

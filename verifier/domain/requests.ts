@@ -14,19 +14,20 @@
  * The verifier recomputes both from its own state; the prover's values are only compared.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { withTransaction, type ProofRequestClaims } from '#platform';
-import { gateScope, gateSignalHash, requestContext, requestSignalHash, verifierScope } from '#zk';
+import {
+  expectedScope,
+  withTransaction,
+  type CompiledPolicy,
+  type ProofRequestClaims,
+  type RequestBinding,
+} from '#platform';
 import type { Address, Hex } from 'viem';
 import type { DataSource } from 'typeorm';
 import { VerifierError } from '../errors.js';
 import { ProofRequestEntity, type ProofRequestRow } from '../store/schema.js';
-import type { CompiledPolicy } from './policies.js';
 
 /** Longest a request may stay open (seconds). */
 export const MAX_REQUEST_TTL_SECONDS = 3_600;
-
-/** How the holder binds a proof for a policy: see the module comment. */
-export type RequestBinding = ProofRequestClaims['binding'];
 
 /** A stored policy: compiled, plus its ZkGate id when mirrored. */
 export type StoredPolicy = CompiledPolicy & { chainPolicyId?: string | null };
@@ -58,32 +59,6 @@ export function requestBinding(
     };
   }
   return { kind: 'verifier', verifierId };
-}
-
-/** The scope a proof under `binding` must carry. */
-export function expectedScope(binding: RequestBinding, policyId: string): bigint {
-  return binding.kind === 'gate'
-    ? gateScope(binding.chainId, binding.gate as Address, BigInt(binding.policyId))
-    : verifierScope(binding.verifierId, policyId);
-}
-
-/** The gate `context` of a request under a gate binding (undefined off-chain). */
-export function expectedContext(
-  binding: RequestBinding,
-  challenge: Hex,
-  consentReceiptHash: Hex,
-): Hex | undefined {
-  return binding.kind === 'gate' ? requestContext(challenge, consentReceiptHash) : undefined;
-}
-
-/** The signal hash a proof under `binding` must carry. */
-export function expectedSignalHash(
-  binding: RequestBinding,
-  p: { challenge: Hex; consentReceiptHash: Hex; account: Address },
-): bigint {
-  return binding.kind === 'gate'
-    ? gateSignalHash(p.account, requestContext(p.challenge, p.consentReceiptHash))
-    : requestSignalHash(p.challenge, p.consentReceiptHash, p.account);
 }
 
 /** What the wallet is shown and proves against: the claims of the request object. */

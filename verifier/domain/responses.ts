@@ -11,7 +11,7 @@
  * `policy_disabled`, `consent_mismatch`, `request_completed`, `request_expired`, `bad_input`,
  * and `busy`/`worker_failed`/`chain_unreachable` (retry).
  */
-import { withTransaction, type ConsentReceipt } from '#platform';
+import { expectedContext, withTransaction, type ConsentReceipt } from '#platform';
 import { ZkrepError, type ErrorCode } from '#zk';
 import type { Address, Hex } from 'viem';
 import type { EntityManager } from 'typeorm';
@@ -20,7 +20,7 @@ import { ProofRequestEntity, type ProofRequestRow, type RelayStatus } from '../s
 import { checkConsentReceipt } from './consent.js';
 import { normalizeAccount } from './nullifiers.js';
 import { loadPolicyById } from './policy-store.js';
-import { expectedContext, requestBinding } from './requests.js';
+import { requestBinding } from './requests.js';
 import {
   verifySubmission,
   type CompletionEvent,

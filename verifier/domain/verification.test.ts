@@ -29,7 +29,7 @@ import {
   VerificationRecordEntity,
   type ProofRequestRow,
 } from '../store/schema.js';
-import { compilePolicy, type CompiledPolicy, type PolicyInput } from './policies.js';
+import { compilePolicy, type CompiledPolicy, type PolicyInput } from '#platform';
 import { verifySubmission, type RootTerms, type VerificationDeps } from './verification.js';
 
 const engines = databaseEngines({ entities: VERIFIER_ENTITIES, migrations: VERIFIER_MIGRATIONS });

@@ -18,7 +18,7 @@
  * Verdicts carry coarse codes only (those of `checkPublicSignals`, `verify`, `pass_already_expired`
  * and `nullifier_reused`) and messages without personal data.
  */
-import { withTransaction } from '#platform';
+import { expectedScope, expectedSignalHash, withTransaction } from '#platform';
 import {
   checkPublicSignals,
   decodeProofTime,
@@ -38,13 +38,7 @@ import {
   type VerificationOutcome,
 } from '../store/schema.js';
 import { bindNullifier, normalizeAccount } from './nullifiers.js';
-import {
-  expectedScope,
-  expectedSignalHash,
-  requestBinding,
-  type GateTarget,
-  type StoredPolicy,
-} from './requests.js';
+import { requestBinding, type GateTarget, type StoredPolicy } from './requests.js';
 
 /** What a policy allows for a revocation root, handed to `rootAccepted`. */
 export interface RootTerms {

@@ -8,15 +8,20 @@
 import { randomBytes } from 'node:crypto';
 import { Router, type Response } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { errorResponse, httpError, jsonBody, jsonContent, parseInput, z } from '#platform';
-import type { VerifierDeps } from '../app.js';
 import {
   LEGAL_BASES,
   MAX_PREDICATES,
   MAX_TRUSTED_ISSUERS,
   POLICY_SCHEMAS,
   PREDICATE_OPS,
-} from '../domain/policies.js';
+  errorResponse,
+  httpError,
+  jsonBody,
+  jsonContent,
+  parseInput,
+  z,
+} from '#platform';
+import type { VerifierDeps } from '../app.js';
 import { createPolicy, disablePolicy, listPolicies, loadPolicy } from '../domain/policy-store.js';
 import {
   MAX_REQUEST_TTL_SECONDS,

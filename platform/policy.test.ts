@@ -2,10 +2,10 @@
  * Policy validation and compilation: the two demo policies compile to exactly the query hash of
  * the hand-built zk query, and every refusal has its own case where only it is wrong.
  */
-import { agePolicyInput } from '../../test/fixtures/policies.js';
+import { agePolicyInput } from '../test/fixtures/policies.js';
 import { AGE_SCHEMA, Op, REPUTATION_SCHEMA, encodeDate, queryHash } from '#zk';
-import { VerifierError } from '../errors.js';
-import { compilePolicy, type PolicyInput } from './policies.js';
+import { PlatformError } from './errors.js';
+import { compilePolicy, type PolicyInput } from './policy.js';
 
 const ISSUER = '1234567890123456789';
 
@@ -309,9 +309,9 @@ describe('compilePolicy', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(VerifierError);
-    expect((error as VerifierError).code).toBe(code);
-    expect((error as VerifierError).message).toMatch(message);
+    expect(error).toBeInstanceOf(PlatformError);
+    expect((error as PlatformError).code).toBe(code);
+    expect((error as PlatformError).message).toMatch(message);
   };
 
   it.each(refusals)('refuses %s (age policy)', (_name, mutate, code, message) => {

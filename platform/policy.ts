@@ -1,5 +1,6 @@
 /**
- * Verification policies: what a marketplace asks of a holder, in readable form
+ * Verification policies (shared by the verifier, which compiles what a marketplace asks, and the
+ * wallet, which recompiles what a request object shows to check its query hash): what a marketplace asks of a holder, in readable form
  * (`{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }`), with the data-protection terms
  * that go with it (purpose, retention, legal basis) and the freshness terms of ZkGate's
  * PolicyRegistry (pass lifetime, maximum proof and root ages).
@@ -7,7 +8,7 @@
  * `compilePolicy` validates a policy completely and compiles it to the zk `Query` and its
  * `queryHash` with the zk core's schema table and encoders only (`findCredentialSchema`,
  * `encodePredicateValue`, `Op`, `queryHash`): the verifier does no field arithmetic of its own.
- * Every refusal is a `VerifierError` with one code: `bad_input` (wrong shape, unknown names,
+ * Every refusal is a `PlatformError` with one code: `bad_input` (wrong shape, unknown names,
  * a predicate that makes no sense for its attribute), `bad_encoding` (a value not in its
  * readable encoding) or `out_of_range` (a number outside its bounds).
  */
@@ -18,14 +19,24 @@ import {
   encodePredicateValue,
   findCredentialSchema,
   isCanonicalFieldString,
+  gateScope,
+  gateSignalHash,
   queryHash,
+  requestContext,
+  requestSignalHash,
+  verifierScope,
   type AttributeSpec,
   type CredentialSchema,
   type OpCode,
   type Query,
 } from '#zk';
-import { REQUEST_LEGAL_BASES, REQUEST_PREDICATE_OPS } from '#platform';
-import { VerifierError } from '../errors.js';
+import type { Address, Hex } from 'viem';
+import { PlatformError } from './errors.js';
+import {
+  REQUEST_LEGAL_BASES,
+  REQUEST_PREDICATE_OPS,
+  type ProofRequestClaims,
+} from './request-object.js';
 
 /** The credential types a policy can ask about: the W3C types of the zk core's schemas. */
 export const POLICY_SCHEMAS: readonly string[] = CREDENTIAL_SCHEMAS.map((s) => s.type);
@@ -102,7 +113,7 @@ const POLICY_KEYS = [
 ] as const;
 const PREDICATE_KEYS = ['attribute', 'op', 'value'];
 
-const badInput = (message: string) => new VerifierError('bad_input', message);
+const badInput = (message: string) => new PlatformError('bad_input', message);
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -125,10 +136,10 @@ function identifier(x: unknown, what: string): string {
 
 function integerIn(x: unknown, min: number, max: number, what: string): number {
   if (typeof x !== 'number' || !Number.isSafeInteger(x)) {
-    throw new VerifierError('bad_encoding', `${what} must be an integer`);
+    throw new PlatformError('bad_encoding', `${what} must be an integer`);
   }
   if (x < min || x > max)
-    throw new VerifierError('out_of_range', `${what} must be in [${min}, ${max}]`);
+    throw new PlatformError('out_of_range', `${what} must be in [${min}, ${max}]`);
   return x;
 }
 
@@ -144,7 +155,7 @@ function trustedIssuers(x: unknown): string[] {
     throw badInput('trustedIssuers must list at least one issuer key hash');
   }
   if (x.length > MAX_TRUSTED_ISSUERS) {
-    throw new VerifierError(
+    throw new PlatformError(
       'out_of_range',
       `trustedIssuers has at most ${MAX_TRUSTED_ISSUERS} keys`,
     );
@@ -152,7 +163,7 @@ function trustedIssuers(x: unknown): string[] {
   const seen = new Set<string>();
   return Array.from(x, (k: unknown, i) => {
     if (!isCanonicalFieldString(k) || k === '0') {
-      throw new VerifierError(
+      throw new PlatformError(
         'bad_encoding',
         `trustedIssuers[${i}] must be a non-zero issuer key hash (a canonical decimal below r)`,
       );
@@ -196,12 +207,12 @@ function predicate(s: CredentialSchema, x: unknown, i: number): CompiledPredicat
   switch (spec.kind) {
     case 'date':
       if (typeof value !== 'string') {
-        throw new VerifierError('bad_encoding', `${what}.value must be a date (YYYY-MM-DD)`);
+        throw new PlatformError('bad_encoding', `${what}.value must be a date (YYYY-MM-DD)`);
       }
       break;
     case 'enum':
       if (typeof value !== 'string') {
-        throw new VerifierError(
+        throw new PlatformError(
           'bad_encoding',
           `${what}.value must be one of ${spec.values?.join(', ')}`,
         );
@@ -226,7 +237,7 @@ function zkValue(s: CredentialSchema, attribute: string, value: string | number)
   try {
     return encodePredicateValue(s, attribute, value);
   } catch (e) {
-    if (e instanceof ZkrepError) throw new VerifierError(e.code, e.message, { cause: e });
+    if (e instanceof ZkrepError) throw new PlatformError(e.code, e.message, { cause: e });
     throw e;
   }
 }
@@ -247,7 +258,7 @@ export function compilePolicy(input: unknown): CompiledPolicy {
     throw badInput('predicates must list at least one predicate');
   }
   if (input.predicates.length > MAX_PREDICATES) {
-    throw new VerifierError('out_of_range', `a policy has at most ${MAX_PREDICATES} predicates`);
+    throw new PlatformError('out_of_range', `a policy has at most ${MAX_PREDICATES} predicates`);
   }
   const compiled = Array.from(input.predicates, (p: unknown, i) => predicate(s, p, i));
   const pairs = new Set<string>();
@@ -263,7 +274,7 @@ export function compilePolicy(input: unknown): CompiledPolicy {
     throw badInput('purpose must say why the marketplace asks');
   }
   if (input.purpose.length > MAX_PURPOSE_LENGTH) {
-    throw new VerifierError('out_of_range', `purpose has at most ${MAX_PURPOSE_LENGTH} characters`);
+    throw new PlatformError('out_of_range', `purpose has at most ${MAX_PURPOSE_LENGTH} characters`);
   }
   const retentionDays = integerIn(input.retentionDays, 1, MAX_RETENTION_DAYS, 'retentionDays');
   const legalBasis = oneOf(input.legalBasis, LEGAL_BASES, 'legalBasis');
@@ -297,4 +308,40 @@ export function compilePolicy(input: unknown): CompiledPolicy {
     query,
     queryHash: queryHash(query),
   };
+}
+
+// ---- how a proof for a request is bound ----
+
+/**
+ * How the holder binds a proof: off-chain to the verifier's scope and
+ * `requestSignalHash(challenge, consentReceiptHash, account)`; for a policy mirrored into ZkGate
+ * to the gate's scope and `gateSignalHash(account, requestContext(challenge, consentReceiptHash))`,
+ * so that one proof passes both the verifier and `ZkGate.verifyFor(account, …)`.
+ */
+export type RequestBinding = ProofRequestClaims['binding'];
+
+/** The scope a proof under `binding` must carry. */
+export function expectedScope(binding: RequestBinding, policyId: string): bigint {
+  return binding.kind === 'gate'
+    ? gateScope(binding.chainId, binding.gate as Address, BigInt(binding.policyId))
+    : verifierScope(binding.verifierId, policyId);
+}
+
+/** The gate `context` of a request under a gate binding (undefined off-chain). */
+export function expectedContext(
+  binding: RequestBinding,
+  challenge: Hex,
+  consentReceiptHash: Hex,
+): Hex | undefined {
+  return binding.kind === 'gate' ? requestContext(challenge, consentReceiptHash) : undefined;
+}
+
+/** The signal hash a proof under `binding` must carry. */
+export function expectedSignalHash(
+  binding: RequestBinding,
+  p: { challenge: Hex; consentReceiptHash: Hex; account: Address },
+): bigint {
+  return binding.kind === 'gate'
+    ? gateSignalHash(p.account, requestContext(p.challenge, p.consentReceiptHash))
+    : requestSignalHash(p.challenge, p.consentReceiptHash, p.account);
 }
