@@ -72,7 +72,8 @@ export function createApp(deps: WalletAppDeps): Express {
       'content-security-policy':
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
+      // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on form posts.
+      'referrer-policy': 'same-origin',
       'cache-control': 'no-store',
     });
     const port = req.socket.localPort;

@@ -167,7 +167,7 @@ export function renderDisclosure(d: Disclosure): string {
     '',
     `Proof request from ${d.verifier}`,
     `  Purpose:      ${d.purpose}`,
-    `  Legal basis:  ${d.legalBasis}`,
+    `  Legal basis:  ${d.legalBasisWords}`,
     `  Kept for:     ${d.retentionDays} days`,
     `  Credential:   ${d.credentialType}`,
     '',

@@ -36,6 +36,8 @@ export interface Disclosure {
   credentialType: string;
   purpose: string;
   legalBasis: string;
+  /** The legal basis in words ("a legal obligation"). */
+  legalBasisWords: string;
   retentionDays: number;
   /** The predicates as sentences ("your age is at least 18"). */
   statements: string[];
@@ -192,7 +194,7 @@ export function describeRequest(claims: ProofRequestClaims, verifier: string): D
   const basis = LEGAL_BASIS_WORDS[policy.legalBasis] ?? policy.legalBasis;
   const summary =
     `${verifier} asks you to prove that ${statements.join(' and that ')}, for this purpose: ` +
-    `"${policy.purpose}". It learns only that, which of the issuers it trusts vouched for you, ` +
+    `"${policy.purpose.replace(/[.!?]+$/, '')}". It learns only that, which of the issuers it trusts vouched for you, ` +
     `and when; not ${withheld.join(', ')}, and nothing that links this proof to your others. ` +
     `It may keep its record for ${policy.retentionDays} days, on the basis of ${basis}.`;
   return {
@@ -202,6 +204,7 @@ export function describeRequest(claims: ProofRequestClaims, verifier: string): D
     credentialType: policy.schema,
     purpose: policy.purpose,
     legalBasis: policy.legalBasis,
+    legalBasisWords: basis,
     retentionDays: policy.retentionDays,
     statements,
     reveals,

@@ -60,7 +60,7 @@ export function consentScreen(d: Disclosure, link: string, csrf: string): string
     .map(esc)
     .join('</strong> and that <strong>')}</strong>.</p>
 <dl class="terms"><dt>Why</dt><dd id="purpose">${esc(d.purpose)}</dd><dt>Legal basis</dt><dd>${esc(
-    d.legalBasis,
+    d.legalBasisWords,
   )}</dd><dt>Kept for</dt><dd>${esc(d.retentionDays)} days</dd><dt>Credential used</dt><dd>${esc(
     d.credentialType,
   )}</dd></dl>
