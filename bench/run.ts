@@ -615,8 +615,15 @@ function gasOf(r: unknown, key: string): string {
   return typeof v === 'number' ? v.toLocaleString('en-US') : 'n/a';
 }
 
-main().catch(async (err: unknown) => {
-  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
-  await zk.shutdownZk();
-  process.exit(1);
-});
+main().then(
+  async () => {
+    // Stop snarkjs's curve workers (a later section may have rebuilt the curve) so the run ends.
+    await zk.shutdownZk();
+    process.exit(0);
+  },
+  async (err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    await zk.shutdownZk();
+    process.exit(1);
+  },
+);

@@ -16,18 +16,13 @@ import { join } from 'node:path';
 import type { AnvilChain } from '#contracts';
 import type { RunningIssuer } from '#issuer';
 import { loadVerifierConfig, startVerifier, type RunningVerifier } from '#verifier';
-import {
-  initWallet,
-  requestCredential,
-  startWalletAgent,
-  type RunningWalletAgent,
-  type Wallet,
-} from '#wallet';
+import { startWalletAgent, type RunningWalletAgent, type Wallet } from '#wallet';
 import { shutdownZk } from '#zk';
 import type { Browser, Page } from 'playwright-core';
 import { artifactPath, launchBrowser } from '../helpers/browser.js';
 import { postJson } from '../helpers/holder.js';
-import { TEST_ADMIN_KEY, startDeployedChain, startTestIssuer } from '../helpers/stack.js';
+import { startDeployedChain, startTestIssuer } from '../helpers/stack.js';
+import { walletWithAge } from '../helpers/wallet.js';
 import { agePolicyBody } from '../fixtures/policies.js';
 
 const MARKET_KEY = 'market-key-for-wallet-ui-0123456';
@@ -89,23 +84,13 @@ beforeAll(async () => {
     );
     expect(res.status).toBe(201);
   }
-  ({ wallet } = await initWallet({
+  wallet = await walletWithAge({
     dir: join(work, 'wallet'),
+    chain,
+    issuer,
     passphrase: 'a wallet passphrase for the ui test',
-    rpcUrl: chain.rpcUrl,
-    chain: {
-      name: `0x${chain.chainId.toString(16)}`,
-      chainId: chain.chainId,
-      registry: issuer.deployment.contracts.didRegistry.address,
-    },
-  }));
-  const kyc = await postJson(
-    `${issuer.url}/admin/kyc`,
-    { holderDid: wallet.did, birthDate: BIRTH_DATE, country: 276, kycLevel: 2 },
-    { authorization: `Bearer ${TEST_ADMIN_KEY}` },
-  );
-  expect(kyc.status).toBe(200);
-  await requestCredential(wallet, { issuerUrl: issuer.url, type: 'age' });
+    birthDate: BIRTH_DATE,
+  });
   agent = await startWalletAgent(wallet, { port: 0 });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });

@@ -21,18 +21,11 @@ import type { AnvilChain } from '#contracts';
 import type { RunningIssuer } from '#issuer';
 import { loadVerifierConfig, startVerifier, type RunningVerifier } from '#verifier';
 import { buildConsentReceipt } from '#platform';
-import {
-  initWallet,
-  listPresentations,
-  openRequest,
-  proveRequest,
-  requestCredential,
-  respond,
-  type Wallet,
-} from '#wallet';
+import { listPresentations, openRequest, proveRequest, respond, type Wallet } from '#wallet';
 import { shutdownZk } from '#zk';
 import { getAddress } from 'viem';
-import { postJson } from '../helpers/holder.js';
+import { postJson, recordKyc } from '../helpers/holder.js';
+import { walletWithAge } from '../helpers/wallet.js';
 import { TEST_ADMIN_KEY, startDeployedChain, startTestIssuer } from '../helpers/stack.js';
 import { agePolicyBody } from '../fixtures/policies.js';
 
@@ -77,14 +70,7 @@ function zkrep(
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-async function kyc(did: string, birthDate = BIRTH_DATE): Promise<void> {
-  const res = await postJson(
-    `${issuer.url}/admin/kyc`,
-    { holderDid: did, birthDate, country: 276, kycLevel: 2 },
-    { authorization: `Bearer ${TEST_ADMIN_KEY}` },
-  );
-  expect(res.status).toBe(200);
-}
+const kyc = (did: string): Promise<void> => recordKyc(issuer.url, TEST_ADMIN_KEY, did, BIRTH_DATE);
 
 async function policy(v: RunningVerifier, id: string, over: Record<string, unknown> = {}) {
   const res = await postJson(
@@ -249,21 +235,15 @@ describe('the wallet library', () => {
   const clock = (): number => NOW ?? Math.floor(Date.now() / 1000);
 
   beforeAll(async () => {
-    const chainInfo = {
-      name: `0x${chain.chainId.toString(16)}`,
-      chainId: chain.chainId,
-      registry: issuer.deployment.contracts.didRegistry.address,
-    };
     for (const name of ['alice', 'bob']) {
-      const { wallet } = await initWallet({
+      const wallet = await walletWithAge({
         dir: join(work, name),
+        chain,
+        issuer,
         passphrase: PASS,
-        rpcUrl: chain.rpcUrl,
-        chain: chainInfo,
+        birthDate: BIRTH_DATE,
         now: clock,
       });
-      await kyc(wallet.did);
-      await requestCredential(wallet, { issuerUrl: issuer.url, type: 'age' });
       if (name === 'alice') alice = wallet;
       else bob = wallet;
     }

@@ -54,6 +54,21 @@ export async function authJwt(
   );
 }
 
+/** The KYC provider's record at the issuer: `did`'s verified data, collected with the credential. */
+export async function recordKyc(
+  issuerUrl: string,
+  adminKey: string,
+  did: string,
+  birthDate = '1990-02-28',
+): Promise<void> {
+  const kyc = await postJson(
+    `${issuerUrl}/admin/kyc`,
+    { holderDid: did, birthDate, country: 276, kycLevel: 2 },
+    { authorization: `Bearer ${adminKey}` },
+  );
+  if (kyc.status !== 200) throw new Error(`KYC record refused: ${kyc.status}`);
+}
+
 /** An AgeCredential (JWT) for `h`: the admin records the KYC result, the holder collects it. */
 export async function issueAge(
   issuerUrl: string,
@@ -61,12 +76,7 @@ export async function issueAge(
   h: Holder,
   birthDate = '1990-02-28',
 ): Promise<string> {
-  const kyc = await postJson(
-    `${issuerUrl}/admin/kyc`,
-    { holderDid: h.did, birthDate, country: 276, kycLevel: 2 },
-    { authorization: `Bearer ${adminKey}` },
-  );
-  if (kyc.status !== 200) throw new Error(`KYC record refused: ${kyc.status}`);
+  await recordKyc(issuerUrl, adminKey, h.did, birthDate);
   const res = await postJson(`${issuerUrl}/credentials`, { proof: await authJwt(issuerUrl, h) });
   if (res.status !== 200) throw new Error(`credential refused: ${res.status}`);
   return ((await res.json()) as { credential: string }).credential;

@@ -6,10 +6,21 @@
  */
 import { verifyIssuedCredential } from '#issuer';
 import { buildConsentReceipt } from '#platform';
-import { fetchRevocation, openRequest, proveAnswer, type ProofResponse } from '#wallet';
+import type { AnvilChain } from '#contracts';
+import type { RunningIssuer } from '#issuer';
+import {
+  fetchRevocation,
+  initWallet,
+  openRequest,
+  proveAnswer,
+  requestCredential,
+  type ProofResponse,
+  type Wallet,
+} from '#wallet';
 import type { Resolvable } from 'did-resolver';
 import type { Address } from 'viem';
-import type { Holder } from './holder.js';
+import { recordKyc, type Holder } from './holder.js';
+import { TEST_ADMIN_KEY } from './stack.js';
 
 export type WalletAnswer = ProofResponse;
 
@@ -46,4 +57,32 @@ export async function answerRequest(p: {
     revocation: await fetchRevocation(p.issuerUrl),
     now,
   });
+}
+
+/**
+ * A real wallet (`#wallet`) in `dir` on `chain`, holding an age credential from `issuer` (the
+ * KYC record made through the issuer's admin API first).
+ */
+export async function walletWithAge(p: {
+  dir: string;
+  chain: AnvilChain;
+  issuer: RunningIssuer;
+  passphrase: string;
+  birthDate?: string;
+  now?: () => number;
+}): Promise<Wallet> {
+  const { wallet } = await initWallet({
+    dir: p.dir,
+    passphrase: p.passphrase,
+    rpcUrl: p.chain.rpcUrl,
+    chain: {
+      name: `0x${p.chain.chainId.toString(16)}`,
+      chainId: p.chain.chainId,
+      registry: p.issuer.deployment.contracts.didRegistry.address,
+    },
+    ...(p.now ? { now: p.now } : {}),
+  });
+  await recordKyc(p.issuer.url, TEST_ADMIN_KEY, wallet.did, p.birthDate);
+  await requestCredential(wallet, { issuerUrl: p.issuer.url, type: 'age' });
+  return wallet;
 }
