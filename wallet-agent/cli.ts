@@ -54,8 +54,10 @@ class Cli {
   }
 
   progress(text: string): void {
-    const { stderr } = this.io;
-    if (stderr.isTTY && (stderr.columns ?? 0) > 0) {
+    const { stderr, stdout } = this.io;
+    // A spinner only on a terminal (ora needs columns > 0, or it writes forever); when stdout is
+    // piped or redirected, plain lines.
+    if (stdout.isTTY && stderr.isTTY && (stderr.columns ?? 0) > 0) {
       if (this.spinner) this.spinner.text = text;
       else this.spinner = ora({ text, stream: stderr }).start();
     } else {
