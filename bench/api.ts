@@ -61,7 +61,7 @@ const LEVEL_S = quick ? 3 : 10;
 /** Rising rates, until one fails; then the gap to the last passing one is halved. */
 const LEVELS = quick ? [10, 20] : [20, 40, 80, 120, 160, 200, 240, 300, 400, 600];
 /** The bisection stops when the last passing and first failing rates are this close. */
-const RESOLUTION = quick ? 10 : 10;
+const RESOLUTION = 10;
 const P99_LIMIT_MS = 250;
 /** One connection per request per second (autocannon paces whole requests per second). */
 const MAX_CONNECTIONS = 600;

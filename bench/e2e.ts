@@ -25,7 +25,7 @@ import * as snarkjs from 'snarkjs';
 import type { AnvilChain } from '#contracts';
 import type { RunningIssuer } from '#issuer';
 import { buildConsentReceipt } from '#platform';
-import { loadVerifierConfig, startVerifier, type RunningVerifier } from '#verifier';
+import type { RunningVerifier } from '#verifier';
 import {
   answerInput,
   answerParams,
@@ -37,7 +37,7 @@ import {
 import { artifactPath, shutdownZk } from '#zk';
 import { getAddress } from 'viem';
 import { postJson } from '../test/helpers/holder.js';
-import { startDeployedChain, startTestIssuer } from '../test/helpers/stack.js';
+import { startDeployedChain, startTestIssuer, startTestVerifier } from '../test/helpers/stack.js';
 import { walletWithAge } from '../test/helpers/wallet.js';
 import { agePolicyBody } from '../test/fixtures/policies.js';
 import { round, summarize } from './stats.js';
@@ -83,17 +83,11 @@ async function main(): Promise<void> {
   try {
     chain = await startDeployedChain(work);
     issuer = await startTestIssuer(chain, work);
-    verifier = await startVerifier(
-      loadVerifierConfig({
-        VERIFIER_PORT: '0',
-        VERIFIER_DATA_DIR: join(work, 'verifier'),
-        VERIFIER_KMS_SECRET: 'e2'.repeat(32),
-        VERIFIER_MARKETPLACES: `bench:${MARKET_KEY}`,
-        RPC_URL: chain.rpcUrl,
-        ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
-        LOG_LEVEL: 'silent',
-      }),
-    );
+    verifier = await startTestVerifier(chain, work, {
+      marketplace: 'bench',
+      apiKey: MARKET_KEY,
+      over: { VERIFIER_POOL_THREADS: '' }, // one verification thread per core
+    });
     const policy = await postJson(
       `${verifier.url}/v1/policies`,
       agePolicyBody(issuer.issuerKeyHash.toString(), { id: 'adults' }),

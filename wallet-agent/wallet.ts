@@ -118,10 +118,9 @@ async function openStore(file: string): Promise<DataSource> {
       synchronous: 'FULL',
     });
   } catch (e) {
-    const cause = (e as { cause?: unknown }).cause ?? e;
-    throw storageError(cause, 'the wallet cannot be opened') === cause
-      ? e
-      : storageError(cause, 'the wallet cannot be opened');
+    // openDatabase wraps the driver's error: a full disk or a damaged file says so.
+    const mapped = storageError((e as { cause?: unknown }).cause, 'the wallet cannot be opened');
+    throw mapped instanceof WalletError ? mapped : e;
   }
 }
 
@@ -259,12 +258,6 @@ export async function createWalletFromSeed(
 
 /** Opens the wallet in `p.dir`: `wallet_missing`, `wrong_passphrase`, `storage_corrupt`. */
 export async function openWallet(p: WalletParams): Promise<Wallet> {
-  if (typeof p.passphrase !== 'string' || p.passphrase.length === 0) {
-    throw new WalletError(
-      'passphrase_required',
-      'a passphrase is required: the wallet never stores keys unencrypted',
-    );
-  }
   const file = walletPath(p.dir);
   if (!existsSync(file)) {
     throw new WalletError('wallet_missing', `there is no wallet in ${resolve(p.dir)} (run init)`);

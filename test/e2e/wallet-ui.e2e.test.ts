@@ -15,13 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnvilChain } from '#contracts';
 import type { RunningIssuer } from '#issuer';
-import { loadVerifierConfig, startVerifier, type RunningVerifier } from '#verifier';
+import type { RunningVerifier } from '#verifier';
 import { startWalletAgent, type RunningWalletAgent, type Wallet } from '#wallet';
 import { shutdownZk } from '#zk';
 import type { Browser, Page } from 'playwright-core';
 import { artifactPath, launchBrowser } from '../helpers/browser.js';
 import { postJson } from '../helpers/holder.js';
-import { startDeployedChain, startTestIssuer } from '../helpers/stack.js';
+import { startDeployedChain, startTestIssuer, startTestVerifier } from '../helpers/stack.js';
 import { walletWithAge } from '../helpers/wallet.js';
 import { agePolicyBody } from '../fixtures/policies.js';
 
@@ -61,18 +61,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'zkrep-wallet-ui-'));
   chain = await startDeployedChain(work);
   issuer = await startTestIssuer(chain, work);
-  verifier = await startVerifier(
-    loadVerifierConfig({
-      VERIFIER_PORT: '0',
-      VERIFIER_DATA_DIR: join(work, 'verifier'),
-      VERIFIER_KMS_SECRET: 'c3'.repeat(32),
-      VERIFIER_MARKETPLACES: `shop:${MARKET_KEY}`,
-      RPC_URL: chain.rpcUrl,
-      ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
-      VERIFIER_POOL_THREADS: '1',
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  verifier = await startTestVerifier(chain, work, { marketplace: 'shop', apiKey: MARKET_KEY });
   for (const [id, over] of [
     ['adults', {}],
     ['exact-birth-date', { predicates: [{ attribute: 'birthDate', op: 'eq', value: BIRTH_DATE }] }],

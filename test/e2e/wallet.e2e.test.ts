@@ -19,14 +19,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnvilChain } from '#contracts';
 import type { RunningIssuer } from '#issuer';
-import { loadVerifierConfig, startVerifier, type RunningVerifier } from '#verifier';
+import type { RunningVerifier } from '#verifier';
 import { buildConsentReceipt } from '#platform';
 import { listPresentations, openRequest, proveRequest, respond, type Wallet } from '#wallet';
 import { shutdownZk } from '#zk';
 import { getAddress } from 'viem';
 import { postJson, recordKyc } from '../helpers/holder.js';
 import { walletWithAge } from '../helpers/wallet.js';
-import { TEST_ADMIN_KEY, startDeployedChain, startTestIssuer } from '../helpers/stack.js';
+import {
+  TEST_ADMIN_KEY,
+  startDeployedChain,
+  startTestIssuer,
+  startTestVerifier,
+} from '../helpers/stack.js';
 import { agePolicyBody } from '../fixtures/policies.js';
 
 const MARKET_KEY = 'market-key-for-wallet-tests-0123';
@@ -40,19 +45,6 @@ let issuer: RunningIssuer;
 let v1: RunningVerifier;
 let v2: RunningVerifier;
 const market = { authorization: `Bearer ${MARKET_KEY}` };
-
-function verifierEnv(name: string, kms: string): NodeJS.ProcessEnv {
-  return {
-    VERIFIER_PORT: '0',
-    VERIFIER_DATA_DIR: join(work, name),
-    VERIFIER_KMS_SECRET: kms.repeat(32),
-    VERIFIER_MARKETPLACES: `shop:${MARKET_KEY}`,
-    RPC_URL: chain.rpcUrl,
-    ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
-    VERIFIER_POOL_THREADS: '1',
-    LOG_LEVEL: 'silent',
-  };
-}
 
 /** Runs `zkrep …` in its own process. */
 function zkrep(
@@ -96,8 +88,9 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'zkrep-wallet-e2e-'));
   chain = await startDeployedChain(work);
   issuer = await startTestIssuer(chain, work);
-  v1 = await startVerifier(loadVerifierConfig(verifierEnv('v1', 'a1')));
-  v2 = await startVerifier(loadVerifierConfig(verifierEnv('v2', 'b2')));
+  const shop = { marketplace: 'shop', apiKey: MARKET_KEY };
+  v1 = await startTestVerifier(chain, work, { name: 'v1', ...shop });
+  v2 = await startTestVerifier(chain, work, { name: 'v2', ...shop });
   await policy(v1, 'adults');
   await policy(v1, 'adults-too', { purpose: 'Tobacco may only be sold to adults.' });
   await policy(v2, 'adults');

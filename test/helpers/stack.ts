@@ -5,9 +5,11 @@
  * anvil: the registry owner registers the issuer, the funder pays its DID controller's gas, the
  * relayer is free for a verifier.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createClients, deploy, startAnvil, type AnvilChain } from '#contracts';
 import { loadIssuerConfig, startIssuer, type RunningIssuer } from '#issuer';
+import { loadVerifierConfig, startVerifier, type RunningVerifier } from '#verifier';
 import { ethrResolver } from '#platform';
 import { loadVerificationKey, verifierSolidityPath } from '#zk';
 import type { Resolver } from 'did-resolver';
@@ -69,6 +71,31 @@ export function issuerEnv(
 /** The real issuer on `chain`. */
 export function startTestIssuer(chain: AnvilChain, work: string): Promise<RunningIssuer> {
   return startIssuer(loadIssuerConfig(issuerEnv(chain, work)));
+}
+
+/**
+ * A real verifier on `chain` (data under `<work>/<name>`, its own KMS secret per name) for the
+ * marketplace `marketplace` with API key `apiKey`; `over` overrides any variable.
+ */
+export function startTestVerifier(
+  chain: AnvilChain,
+  work: string,
+  p: { name?: string; marketplace: string; apiKey: string; over?: Record<string, string> },
+): Promise<RunningVerifier> {
+  const name = p.name ?? 'verifier';
+  return startVerifier(
+    loadVerifierConfig({
+      VERIFIER_PORT: '0',
+      VERIFIER_DATA_DIR: join(work, name),
+      VERIFIER_KMS_SECRET: createHash('sha256').update(`test verifier ${name}`).digest('hex'),
+      VERIFIER_MARKETPLACES: `${p.marketplace}:${p.apiKey}`,
+      RPC_URL: chain.rpcUrl,
+      ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
+      VERIFIER_POOL_THREADS: '1',
+      LOG_LEVEL: 'silent',
+      ...p.over,
+    }),
+  );
 }
 
 /** A did:ethr resolver for `chain`'s ERC-1056 registry (the issuer's deployment). */

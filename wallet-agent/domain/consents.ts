@@ -13,7 +13,7 @@ import {
   ConsentEntity,
   PresentationEntity,
   type ConsentStatus,
-  type PresentationOutcome,
+  type PresentationRow,
 } from '../store/schema.js';
 import { storageError, type Wallet } from '../wallet.js';
 
@@ -76,20 +76,10 @@ export async function withdrawConsent(wallet: Wallet, receiptId: string): Promis
   return { ...c, status: 'withdrawn', withdrawnAt: at };
 }
 
-export interface PresentationView {
-  id: string;
-  at: number;
-  verifier: string;
-  requestId: string;
-  policyId: string;
-  schema: string;
+/** A presentation log entry with its predicates parsed. */
+export type PresentationView = Omit<PresentationRow, 'predicates'> & {
   predicates: { attribute: string; op: string; value: unknown }[];
-  outcome: PresentationOutcome;
-  stage: string;
-  reasonCode: string | null;
-  receiptId: string | null;
-  account: string | null;
-}
+};
 
 /** The presentation log, newest first. */
 export async function listPresentations(wallet: Wallet): Promise<PresentationView[]> {

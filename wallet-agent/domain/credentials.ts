@@ -37,14 +37,7 @@ export function credentialType(type: string): string {
 }
 
 /** A credential's metadata (what `list` shows): no attribute values. */
-export interface CredentialSummary {
-  id: string;
-  type: string;
-  issuer: string;
-  issuerUrl: string;
-  issuedAt: number;
-  expiresAt: number | null;
-}
+export type CredentialSummary = Omit<CredentialRow, 'sealed' | 'createdAt'>;
 
 const summary = (r: CredentialRow): CredentialSummary => ({
   id: r.id,

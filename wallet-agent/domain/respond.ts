@@ -235,10 +235,17 @@ export async function answerParams(
     .find({ where: { type: claims.policy.schema }, order: { createdAt: 'DESC', id: 'ASC' } });
   let chosen;
   let issuerUrl = '';
+  let problem = '';
   for (const row of rows) {
     if (row.expiresAt !== null && row.expiresAt <= now) continue;
+    // A credential that no longer checks (e.g. its issuer's DID cannot be resolved) is skipped,
+    // and why is said if none is left.
     const checked = await checkOwnCredential(wallet, await openCredential(wallet, row)).catch(
-      () => undefined,
+      (e: unknown) => {
+        if (!(e instanceof ZkrepError)) throw e;
+        problem = e.message;
+        return undefined;
+      },
     );
     if (!checked) continue;
     if (!claims.policy.trustedIssuers.includes(issuerKeyHash(checked.issuerPublicKey).toString())) {
@@ -251,7 +258,9 @@ export async function answerParams(
   if (!chosen) {
     throw new WalletError(
       'credential_missing',
-      `no valid ${claims.policy.schema} from an issuer this verifier trusts (request one first)`,
+      `no valid ${claims.policy.schema} from an issuer this verifier trusts (request one first)${
+        problem ? `; a stored one failed its check: ${problem}` : ''
+      }`,
     );
   }
   const revocation = await fetchRevocation(issuerUrl);
