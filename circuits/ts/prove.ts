@@ -1,13 +1,22 @@
 /**
  * Witness calculation and Groth16 proving. The witness calculator is instantiated once and
  * reused (it cuts witness time ~3×); the zkey and wasm are read once, hash-checked, and the
- * checked bytes are what is used (no re-read between check and use).
+ * checked bytes are what is used (no re-read between check and use). The proving key is parsed
+ * once and kept; proofs come from the zk core's own scheduler on the bn128 engine (groth16.ts),
+ * and each proof is checked against the verification key before it is returned.
  */
 import { WitnessCalculatorBuilder, type WitnessCalculator } from 'circom_runtime';
-import * as snarkjs from 'snarkjs';
 import { loadArtifact } from './artifacts.js';
 import { ZK_ERROR, ZkError } from './errors.js';
+import {
+  engine,
+  parseProvingKey,
+  proveWithKey,
+  witnessValues,
+  type ProvingKey,
+} from './groth16.js';
 import type { CircuitInput } from './inputs.js';
+import { verify } from './verify.js';
 
 /** A Groth16 proof as snarkjs encodes it (decimal strings, projective with z = 1). */
 export interface Groth16Proof {
@@ -144,7 +153,13 @@ export async function createWitnessCalculator(wasm: Uint8Array): Promise<Circuit
 }
 
 let calculator: Promise<CircuitWitness> | undefined;
-let zkey: Buffer | undefined;
+let provingKey: ProvingKey | undefined;
+
+/** The main circuit's proving key, read (hash-checked) and parsed once. */
+function mainKey(): ProvingKey {
+  provingKey ??= parseProvingKey(loadArtifact('zkey'));
+  return provingKey;
+}
 
 function mainCalculator(): Promise<CircuitWitness> {
   calculator ??= createWitnessCalculator(loadArtifact('wasm')).catch((err: unknown) => {
@@ -170,28 +185,45 @@ export async function prove(input: CircuitInput): Promise<ProofResult> {
   return proveFromWitness(wtns);
 }
 
-/** Proves from a computed witness (.wtns bytes). */
+/**
+ * Proves from a computed witness (.wtns bytes). The proof is verified (mcl, the locked
+ * verification key) before it is returned: a witness that does not satisfy the circuit —
+ * possible only for hand-made .wtns bytes — gives `witness_failed`, never a proof that fails later.
+ */
 export async function proveFromWitness(wtns: Uint8Array): Promise<ProofResult> {
-  zkey ??= loadArtifact('zkey');
-  const { proof, publicSignals } = await snarkjs.groth16.prove(
-    { type: 'mem', data: zkey },
-    { type: 'mem', data: wtns },
-  );
-  return { proof: proof as Groth16Proof, publicSignals };
+  const key = mainKey();
+  const raw = await proveWithKey(key, witnessValues(wtns, key));
+  const dec = (x: bigint): string => x.toString();
+  const result: ProofResult = {
+    proof: {
+      pi_a: raw.pi_a.map(dec) as Groth16Proof['pi_a'],
+      pi_b: raw.pi_b.map((p) => p.map(dec)) as Groth16Proof['pi_b'],
+      pi_c: raw.pi_c.map(dec) as Groth16Proof['pi_c'],
+      protocol: 'groth16',
+      curve: 'bn128',
+    },
+    publicSignals: raw.publicSignals.map(dec),
+  };
+  const checked = await verify(result.proof, result.publicSignals);
+  if (!checked.verified) {
+    throw new ZkError(
+      ZK_ERROR.witnessFailed,
+      `the witness does not satisfy the circuit: its proof does not verify (${checked.code})`,
+    );
+  }
+  return result;
 }
 
 /**
- * Loads what proving needs — the witness calculator, the proving key, snarkjs's curve and its
- * worker threads — so that the next proof is warm. For long-running provers (the wallet agent).
+ * Loads what proving needs — the witness calculator, the parsed proving key, the bn128 engine
+ * and its worker threads, the prepared verification key — so that the next proof is warm. For
+ * long-running provers (the wallet agent).
  */
 export async function warmProver(): Promise<void> {
   await mainCalculator();
-  zkey ??= loadArtifact('zkey');
-  // snarkjs's typings omit `curves`; groth16.prove builds (and caches) this same curve.
-  const { curves } = snarkjs as unknown as {
-    curves: { getCurveFromName(name: string): Promise<unknown> };
-  };
-  await curves.getCurveFromName('bn128');
+  mainKey();
+  await engine();
+  await verify({}, []); // prepares (and caches) the verification key; the empty item is refused
 }
 
 /**
