@@ -4,7 +4,7 @@
  * threads snarkjs uses), scheduled so that no core waits:
  *
  *  1. the multi-exponentiations that need only the witness (A, B1 and C in G1, B2 in G2) are
- *     queued at once, each split by point ranges, so each worker is sent its range once;
+ *     queued at once, one task each, so each worker is sent its points once;
  *  2. the quotient polynomial's evaluations — A·w and B·w from the key's coefficient table,
  *     C = A∘B, the inverse FFTs, the shift to the odd coset and the FFTs, then A·B − C — are one
  *     task, computed by the engine's wasm in one go (no per-element calls from JavaScript), and
@@ -220,43 +220,32 @@ export function witnessValues(wtns: Bytes, key: ProvingKey): Bytes {
 
 // ---- proving ----
 
-/** Points per task of a multi-exponentiation: small enough to keep both cores busy to the end. */
-const SPLIT = 2;
-
-/** Σ scalar_i · base_i over point ranges, one task per range; the partial sums are added here. */
+/**
+ * Σ scalar_i · base_i as one task (the engine's Pippenger over all points in one call: a
+ * whole-size sum costs less per point than split halves, and the six tasks of a proof already
+ * keep both workers busy — measured: 0.75× snarkjs's prove time whole vs 0.84× split in two).
+ */
 async function multiExp(
   e: Engine,
   group: 'G1' | 'G2',
   bases: Bytes,
   scalars: Bytes,
-  parts: number,
 ): Promise<Bytes> {
   const sBase = group === 'G1' ? 2 * N8 : 4 * N8;
   const sOut = group === 'G1' ? 3 * N8 : 6 * N8;
   const fn = group === 'G1' ? 'g1m_multiexpAffine' : 'g2m_multiexpAffine';
-  const n = bases.length / sBase;
-  const per = Math.ceil(n / parts);
-  const tasks: Promise<Bytes[]>[] = [];
-  for (let start = 0; start < n; start += per) {
-    const count = Math.min(per, n - start);
-    tasks.push(
-      e.tm.queueAction([
-        { cmd: 'ALLOCSET', var: 0, buff: bases.subarray(start * sBase, (start + count) * sBase) },
-        { cmd: 'ALLOCSET', var: 1, buff: scalars.subarray(start * N8, (start + count) * N8) },
-        { cmd: 'ALLOC', var: 2, len: sOut },
-        {
-          cmd: 'CALL',
-          fnName: fn,
-          params: [{ var: 0 }, { var: 1 }, { val: N8 }, { val: count }, { var: 2 }],
-        },
-        { cmd: 'GET', out: 0, var: 2, len: sOut },
-      ]),
-    );
-  }
-  const G = e[group];
-  let sum = G.zero;
-  for (const [part] of await Promise.all(tasks)) sum = G.add(sum, part!);
-  return sum;
+  const [sum] = await e.tm.queueAction([
+    { cmd: 'ALLOCSET', var: 0, buff: bases },
+    { cmd: 'ALLOCSET', var: 1, buff: scalars },
+    { cmd: 'ALLOC', var: 2, len: sOut },
+    {
+      cmd: 'CALL',
+      fnName: fn,
+      params: [{ var: 0 }, { var: 1 }, { val: N8 }, { val: bases.length / sBase }, { var: 2 }],
+    },
+    { cmd: 'GET', out: 0, var: 2, len: sOut },
+  ]);
+  return sum!;
 }
 
 /**
@@ -349,11 +338,11 @@ export async function proveWithKey(
   const e = await engine();
   const { G1, G2, Fr } = e;
   const p = quotient(e, key, witness);
-  const a = multiExp(e, 'G1', key.pointsA, witness, SPLIT);
-  const b1 = multiExp(e, 'G1', key.pointsB1, witness, SPLIT);
-  const b2 = multiExp(e, 'G2', key.pointsB2, witness, SPLIT);
-  const c = multiExp(e, 'G1', key.pointsC, witness.subarray((key.nPublic + 1) * N8), SPLIT);
-  const h = multiExp(e, 'G1', key.pointsH, await p, SPLIT);
+  const a = multiExp(e, 'G1', key.pointsA, witness);
+  const b1 = multiExp(e, 'G1', key.pointsB1, witness);
+  const b2 = multiExp(e, 'G2', key.pointsB2, witness);
+  const c = multiExp(e, 'G1', key.pointsC, witness.subarray((key.nPublic + 1) * N8));
+  const h = multiExp(e, 'G1', key.pointsH, await p);
 
   const r = Fr.e(blinding?.r ?? randomScalar());
   const s = Fr.e(blinding?.s ?? randomScalar());
