@@ -107,8 +107,13 @@ class Cli {
 
   async chain(config: WalletConfig): Promise<WalletChain> {
     const { connectChain } = await import('#platform');
-    const { network } = await connectChain(config);
-    return { name: network.name, chainId: network.chainId, registry: network.registry };
+    const { network, deployment } = await connectChain(config);
+    return {
+      name: network.name,
+      chainId: network.chainId,
+      registry: network.registry,
+      gate: deployment.contracts.zkGate.address,
+    };
   }
 
   async withWallet<T>(f: (w: Wallet) => Promise<T>): Promise<T> {

@@ -32,6 +32,7 @@ export {
   type CredentialSummary,
 } from './domain/credentials.js';
 export { describeRequest, type Disclosure, type DisclosureWarning } from './domain/disclosure.js';
+export type { RegistrationSource } from './domain/registration.js';
 export {
   answerInput,
   answerParams,

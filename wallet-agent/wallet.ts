@@ -21,6 +21,7 @@ import {
   type EthrAgent,
   type EthrNetwork,
 } from '#platform';
+import { createClients, type ReadClient } from '#contracts';
 import { ZkrepError, holderCommitment } from '#zk';
 import type { Resolvable } from 'did-resolver';
 import type { DataSource } from 'typeorm';
@@ -38,6 +39,7 @@ import {
   MIN_PASSPHRASE_LENGTH,
   type Vault,
 } from './domain/vault.js';
+import type { RegistrationSource } from './domain/registration.js';
 import {
   ConsentEntity,
   CredentialEntity,
@@ -61,6 +63,12 @@ export interface WalletChain {
   chainId: number;
   /** The ERC-1056 registry. */
   registry: string;
+  /**
+   * The chain's ZkGate (from the deployment record): requests bound to an on-chain policy must
+   * name it (domain/registration.ts). Absent in a wallet made without it: then the gate a request
+   * names is read with a caution.
+   */
+  gate?: string | undefined;
 }
 
 export interface WalletParams {
@@ -297,6 +305,7 @@ export async function openWallet(p: WalletParams): Promise<Wallet> {
     });
     return new Wallet({
       dir: resolve(p.dir),
+      rpcUrl: p.rpcUrl,
       dataSource: ds,
       agent,
       vault,
@@ -318,6 +327,8 @@ export class Wallet {
   readonly dir: string;
   readonly did: string;
   readonly chain: WalletChain;
+  /** The chain's JSON-RPC URL. */
+  readonly rpcUrl: string;
   /** The did:ethr key's id in the KMS (its public key hex). */
   readonly kid: string;
   readonly dataSource: DataSource;
@@ -328,9 +339,11 @@ export class Wallet {
   readonly vault: Vault;
   /** @internal the zk holder secret: never leaves the wallet. */
   readonly holderSecret: bigint;
+  private client: ReadClient | undefined;
 
   constructor(p: {
     dir: string;
+    rpcUrl: string;
     dataSource: DataSource;
     agent: EthrAgent;
     vault: Vault;
@@ -342,6 +355,7 @@ export class Wallet {
     now: () => number;
   }) {
     this.dir = p.dir;
+    this.rpcUrl = p.rpcUrl;
     this.dataSource = p.dataSource;
     this.agent = p.agent;
     this.vault = p.vault;
@@ -356,6 +370,18 @@ export class Wallet {
   /** The DID's Ethereum address: the default marketplace account. */
   get address(): string {
     return this.did.slice(this.did.lastIndexOf(':') + 1);
+  }
+
+  /**
+   * Where proof requests bound to an on-chain policy are checked against the verifier's
+   * registration: this wallet's chain, read through `#contracts` (domain/registration.ts).
+   */
+  get registration(): RegistrationSource {
+    this.client ??= createClients({
+      rpcUrl: this.rpcUrl,
+      chainId: this.chain.chainId,
+    }).publicClient;
+    return { chainId: this.chain.chainId, gate: this.chain.gate, publicClient: this.client };
   }
 
   /** Poseidon(holder secret): what issuers sign over instead of any identifier. */

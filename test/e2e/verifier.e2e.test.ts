@@ -176,6 +176,7 @@ const answerFor = (created: Created, who: Holder, acct: Address, did = verifier.
     issuerUrl: issuer.url,
     account: acct,
     resolver: chainResolver(chain, issuer),
+    chain: { chain, gate: issuer.deployment.contracts.zkGate.address },
   });
 
 const submit = (created: Created, body: unknown) =>

@@ -9,30 +9,64 @@
  *   verifier, share no holder-specific value (every value they share, another holder's proofs
  *   to the same requests share too), and their nullifiers differ;
  * - W08: a request for an exact birth date is refused before consent, and logged;
+ * - W08, attributes beyond the registration: a request bound to a policy in ZkGate is checked
+ *   against that registration on the chain (a real verifier's mirrored policy passes; a request
+ *   from a verifier of our own making, signed with its DID key, that asks for other predicates,
+ *   another schema or other issuers than it registered is refused before consent; a disabled,
+ *   unknown or foreign registration is refused; an unreadable chain is `chain_unreachable`);
+ *   an off-chain request carries an `unregistered` caution;
  * - W10: a presentation that fails mid-way is logged with its stage and reason, with attribute
  *   names and predicates only.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AnvilChain } from '#contracts';
+import { ES256KSigner, type Signer } from 'did-jwt';
+import {
+  createClients,
+  createPolicy as createChainPolicy,
+  disablePolicy as disableChainPolicy,
+  type AnvilChain,
+  type PolicyInput as ChainPolicyInput,
+} from '#contracts';
 import type { RunningIssuer } from '#issuer';
 import type { RunningVerifier } from '#verifier';
-import { buildConsentReceipt } from '#platform';
-import { listPresentations, openRequest, proveRequest, respond, type Wallet } from '#wallet';
-import { shutdownZk } from '#zk';
-import { getAddress } from 'viem';
+import {
+  buildConsentReceipt,
+  compilePolicy,
+  signRequestObject,
+  walletUrl,
+  type CompiledPolicy,
+  type RequestBinding,
+  type RequestPredicate,
+} from '#platform';
+import {
+  listConsents,
+  listPresentations,
+  openRequest,
+  proveRequest,
+  respond,
+  type Wallet,
+} from '#wallet';
+import { REPUTATION_SCHEMA, shutdownZk } from '#zk';
+import { getAddress, hexToBytes, type Address } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { postJson, recordKyc } from '../helpers/holder.js';
 import { walletWithAge } from '../helpers/wallet.js';
 import {
+  DEV_KEYS,
   TEST_ADMIN_KEY,
+  devClients,
   startDeployedChain,
   startTestIssuer,
   startTestVerifier,
 } from '../helpers/stack.js';
-import { agePolicyBody } from '../fixtures/policies.js';
+import { agePolicyBody, agePolicyInput } from '../fixtures/policies.js';
+import { requestClaims } from '../../verifier/domain/requests.js';
 
 const MARKET_KEY = 'market-key-for-wallet-tests-0123';
 const PASS = 'wallet passphrase for tests';
@@ -143,6 +177,8 @@ describe('the wallet CLI', () => {
     const noConsent = await zkrep(['wallet', 'respond', request.walletUrl], env);
     expect(noConsent.code).toBe(1);
     expect(noConsent.stderr).toContain('you are at least 18 years old');
+    // An off-chain policy: the caution that there is no registration to check it against.
+    expect(noConsent.stderr).toContain('  ! its policy is not registered on-chain');
     expect(noConsent.stderr.trim().split('\n').at(-1)).toMatch(
       /^zkrep wallet: .*\(consent_declined\)$/,
     );
@@ -340,5 +376,286 @@ describe('the wallet library', () => {
       policyId: 'adults',
     });
     expect(last!.receiptId).not.toBeNull();
+  });
+});
+
+/**
+ * A verifier of our own making (W08, attributes beyond the registration): a did:ethr key that
+ * signs request objects asking what the test chooses, bound to policies the test registers in
+ * ZkGate itself; it serves them over HTTP and records every answer posted to it.
+ */
+interface OwnVerifier {
+  did: string;
+  signer: Signer;
+  url: string;
+  server: Server;
+  objects: Map<string, string>;
+  posted: string[];
+}
+
+async function startOwnVerifier(): Promise<OwnVerifier> {
+  const key = generatePrivateKey();
+  const did = `did:ethr:0x${chain.chainId.toString(16)}:${privateKeyToAccount(key).address}`;
+  const objects = new Map<string, string>();
+  const posted: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const jwt = objects.get(req.url?.replace(/^\/request\//, '') ?? '');
+      if (req.method === 'GET' && jwt) {
+        res.writeHead(200, { 'content-type': 'application/oauth-authz-req+jwt' }).end(jwt);
+      } else if (req.method === 'POST' && req.url === '/response') {
+        posted.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"verified":false}');
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const signer = ES256KSigner(hexToBytes(key));
+  return { did, signer, url: `http://127.0.0.1:${port}`, server, objects, posted };
+}
+
+describe("W08: a request against its verifier's on-chain registration", () => {
+  let carol: Wallet;
+  let v3: RunningVerifier;
+  let own: OwnVerifier;
+  let gate: Address;
+  const AGE_18: RequestPredicate = { attribute: 'birthDate', op: 'ageAtLeast', value: 18 };
+  const KYC_2: RequestPredicate = { attribute: 'kycLevel', op: 'gte', value: 2 };
+
+  /** "Adults only" asking `predicates`, compiled as a verifier does. */
+  const asking = (predicates: RequestPredicate[]): CompiledPolicy =>
+    compilePolicy(
+      agePolicyInput({
+        id: 'own-adults',
+        trustedIssuers: [issuer.issuerKeyHash.toString()],
+        predicates,
+      }),
+    );
+
+  /** Registers `p` in ZkGate (with `over` changed), as its verifier; returns its policy id. */
+  async function register(
+    p: CompiledPolicy,
+    over: Partial<ChainPolicyInput> = {},
+  ): Promise<string> {
+    const { publicClient, walletClient } = devClients(chain, 'funder');
+    const { policyId } = await createChainPolicy({
+      publicClient,
+      walletClient,
+      gate,
+      policy: {
+        queryHash: p.queryHash,
+        schema: p.query.schema,
+        issuers: p.trustedIssuers.map((k) => BigInt(k)),
+        maxRootAge: p.maxRootAgeSeconds,
+        maxProofAge: p.maxProofAgeSeconds,
+        passLifetime: p.passLifetimeSeconds,
+        ...over,
+      },
+    });
+    return policyId.toString();
+  }
+
+  const bound = (policyId: string, over: Partial<RequestBinding> = {}): RequestBinding =>
+    ({ kind: 'gate', chainId: chain.chainId, gate, policyId, ...over }) as RequestBinding;
+
+  /** A request object of our verifier asking `p` under `binding`, signed; its wallet link. */
+  async function ownRequest(p: CompiledPolicy, binding: RequestBinding): Promise<string> {
+    const id = randomUUID();
+    const claims = requestClaims(
+      p,
+      { id, challenge: `0x${randomBytes(32).toString('hex')}` },
+      binding,
+    );
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = await signRequestObject({
+      did: own.did,
+      signer: own.signer,
+      responseUri: `${own.url}/response`,
+      claims,
+      iat: now,
+      exp: now + 600,
+    });
+    own.objects.set(id, jwt);
+    return walletUrl({ clientId: own.did, requestUri: `${own.url}/request/${id}` });
+  }
+
+  const warningsOf = async (link: string) => (await openRequest(carol, link)).disclosure.warnings;
+  const beyond = (words: string) => ({
+    kind: 'beyond_registration',
+    severity: 'refuse',
+    message: expect.stringContaining(words),
+  });
+
+  beforeAll(async () => {
+    gate = issuer.deployment.contracts.zkGate.address;
+    // A verifier with a relayer key: it mirrors its policies into ZkGate on request.
+    v3 = await startTestVerifier(chain, work, {
+      name: 'v3',
+      marketplace: 'shop',
+      apiKey: MARKET_KEY,
+      over: { VERIFIER_RELAYER_KEY: DEV_KEYS.relayer },
+    });
+    await policy(v3, 'adults-on-chain', { onChain: true });
+    carol = await walletWithAge({ dir: join(work, 'carol'), chain, issuer, passphrase: PASS });
+    own = await startOwnVerifier();
+  }, 120_000);
+
+  afterAll(async () => {
+    await carol?.close();
+    await v3?.close();
+    await new Promise((resolve) => own?.server.close(resolve));
+  });
+
+  it('a request matching its registration carries no registration warning and is answered', async () => {
+    const request = await proofRequest(v3, 'adults-on-chain');
+    const opened = await openRequest(carol, request.walletUrl);
+    expect(opened.claims.binding).toMatchObject({ kind: 'gate', chainId: chain.chainId, gate });
+    expect(opened.disclosure.warnings).toEqual([]);
+    const result = await respond(carol, request.walletUrl, { yes: true });
+    expect([result.verified, result.disclosure.warnings]).toEqual([true, []]);
+    expect(await requestStatus(v3, request.id)).toBe('verified');
+  });
+
+  it('a request asking for other predicates than it registered is refused before consent, and logged', async () => {
+    const asked = asking([AGE_18, KYC_2]);
+    // Bound to a registration of just what it asks, the same request passes.
+    expect(await warningsOf(await ownRequest(asked, bound(await register(asked))))).toEqual([]);
+
+    const registered = await register(asking([AGE_18]));
+    const link = await ownRequest(asked, bound(registered));
+    expect(await warningsOf(link)).toEqual([
+      beyond('its predicates differ from those of its registered policy'),
+    ]);
+    let consentAsked = false;
+    await expect(
+      respond(carol, link, {
+        consent: async () => {
+          consentAsked = true;
+          return true;
+        },
+      }),
+    ).rejects.toMatchObject({
+      code: 'request_untrusted',
+      message: expect.stringContaining('other than what it registered on-chain'),
+    });
+    expect(consentAsked).toBe(false);
+    expect(own.posted).toEqual([]); // nothing proved, nothing sent
+    expect((await listConsents(carol)).map((c) => c.receipt.verifier)).not.toContain(own.did);
+    // Our verifier's only entry in the log (ordered by the second, so filtered rather than first).
+    const logged = (await listPresentations(carol)).filter((e) => e.verifier === own.did);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        stage: 'review',
+        reasonCode: 'request_untrusted',
+        predicates: [AGE_18, KYC_2],
+      }),
+    ]);
+  });
+
+  it('another credential type or issuers the registration does not list are refused too', async () => {
+    const asked = asking([AGE_18]);
+    const otherSchema = await register(asked, { schema: REPUTATION_SCHEMA.id });
+    const otherIssuers = await register(asked, { issuers: [123_456_789n] });
+    expect(await warningsOf(await ownRequest(asked, bound(otherSchema)))).toEqual([
+      beyond('AgeCredential, which is not the credential type of its registered policy'),
+    ]);
+    expect(await warningsOf(await ownRequest(asked, bound(otherIssuers)))).toEqual([
+      beyond('it trusts issuers that its registered policy'),
+    ]);
+  });
+
+  it('a disabled, unknown, foreign-chain or foreign-gate registration is refused', async () => {
+    const asked = asking([AGE_18]);
+    const id = await register(asked);
+    const link = await ownRequest(asked, bound(id));
+    await expect(openRequest(carol, link)).resolves.toMatchObject({ verifier: own.did });
+    const { publicClient, walletClient } = devClients(chain, 'funder');
+    await disableChainPolicy({ publicClient, walletClient, gate, policyId: BigInt(id) });
+    const untrusted = (words: string) => ({
+      code: 'request_untrusted',
+      message: expect.stringContaining(words),
+    });
+    await expect(openRequest(carol, link)).rejects.toMatchObject(untrusted('has disabled'));
+    await expect(respond(carol, link, { yes: true })).rejects.toMatchObject(
+      untrusted('has disabled'),
+    );
+    const logged = (await listPresentations(carol)).filter(
+      (e) => e.verifier === own.did && e.stage === 'request',
+    );
+    expect(logged).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        reasonCode: 'request_untrusted',
+        predicates: [AGE_18],
+      }),
+    ]);
+
+    const live = await register(asked);
+    await expect(
+      openRequest(carol, await ownRequest(asked, bound('999999'))),
+    ).rejects.toMatchObject(untrusted('is not registered at the gate'));
+    await expect(
+      openRequest(carol, await ownRequest(asked, bound(live, { chainId: 1 }))),
+    ).rejects.toMatchObject(untrusted('on chain 1, but this wallet is on chain'));
+    const elsewhere = issuer.deployment.contracts.didRegistry.address;
+    await expect(
+      openRequest(carol, await ownRequest(asked, bound(live, { gate: elsewhere }))),
+    ).rejects.toMatchObject(untrusted("which is not this chain's zkrep gate"));
+    expect(own.posted).toEqual([]);
+  });
+
+  it('a chain that cannot be read is chain_unreachable, never a silent accept', async () => {
+    const asked = asking([AGE_18]);
+    const link = await ownRequest(asked, bound(await register(asked)));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise((resolve) => closed.close(resolve));
+    const down = createClients({ rpcUrl: `http://127.0.0.1:${port}`, chainId: chain.chainId });
+    const context = { resolver: carol.resolver, now: carol.now };
+    await expect(
+      openRequest(
+        { ...context, registration: { ...carol.registration, publicClient: down.publicClient } },
+        link,
+      ),
+    ).rejects.toMatchObject({ code: 'chain_unreachable' });
+    await expect(openRequest(context, link)).rejects.toMatchObject({ code: 'chain_unreachable' });
+    await expect(
+      openRequest({ ...context, registration: carol.registration }, link),
+    ).resolves.toMatchObject({ disclosure: { warnings: [] } });
+  });
+
+  it('an off-chain request, and a wallet that does not know its gate, are cautioned', async () => {
+    const request = await proofRequest(v1, 'adults');
+    const opened = await openRequest(carol, request.walletUrl);
+    expect(opened.claims.binding.kind).toBe('verifier');
+    expect(opened.disclosure.warnings).toEqual([
+      {
+        kind: 'unregistered',
+        severity: 'caution',
+        message: expect.stringContaining('its policy is not registered on-chain'),
+      },
+    ]);
+
+    const asked = asking([AGE_18]);
+    const link = await ownRequest(asked, bound(await register(asked)));
+    const { gate: _known, ...unknownGate } = carol.registration;
+    const { disclosure } = await openRequest(
+      { resolver: carol.resolver, now: carol.now, registration: unknownGate },
+      link,
+    );
+    expect(disclosure.warnings).toEqual([
+      {
+        kind: 'unregistered',
+        severity: 'caution',
+        message: expect.stringContaining("does not know its chain's zkrep gate"),
+      },
+    ]);
   });
 });

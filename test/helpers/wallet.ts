@@ -1,12 +1,13 @@
 /**
  * The holder's side of a proof request for tests and the bench, without a wallet folder: the
  * wallet agent's own steps (`#wallet`: `openRequest` fetches the request object, checks its
- * signature, query hash and scope; `proveAnswer` proves) for a bare test holder and credential.
- * Returns the body of `POST /v1/requests/{id}/response`.
+ * signature, query hash and scope, and a request bound to an on-chain policy against its
+ * registration in ZkGate when `chain` is given; `proveAnswer` proves) for a bare test holder and
+ * credential. Returns the body of `POST /v1/requests/{id}/response`.
  */
 import { verifyIssuedCredential } from '#issuer';
 import { buildConsentReceipt } from '#platform';
-import type { AnvilChain } from '#contracts';
+import { createClients, type AnvilChain } from '#contracts';
 import type { RunningIssuer } from '#issuer';
 import {
   fetchRevocation,
@@ -34,11 +35,25 @@ export async function answerRequest(p: {
   issuerUrl: string;
   account: Address;
   resolver: Resolvable;
+  /**
+   * The chain and its ZkGate, where a request bound to an on-chain policy is checked against its
+   * registration (without them such a request is refused, as by a wallet without chain access).
+   */
+  chain?: { chain: AnvilChain; gate: string };
   /** Unix seconds (default: the system clock). */
   now?: number;
 }): Promise<WalletAnswer> {
   const now = p.now ?? Math.floor(Date.now() / 1000);
-  const opened = await openRequest({ resolver: p.resolver, now: () => now }, p.requestUri);
+  const registration = p.chain && {
+    chainId: p.chain.chain.chainId,
+    gate: p.chain.gate,
+    publicClient: createClients({ rpcUrl: p.chain.chain.rpcUrl, chainId: p.chain.chain.chainId })
+      .publicClient,
+  };
+  const opened = await openRequest(
+    { resolver: p.resolver, now: () => now, registration },
+    p.requestUri,
+  );
   if (opened.verifier !== p.verifierDid)
     throw new Error('the request object is from another verifier');
   const receipt = buildConsentReceipt(opened.claims, {
@@ -79,6 +94,7 @@ export async function walletWithAge(p: {
       name: `0x${p.chain.chainId.toString(16)}`,
       chainId: p.chain.chainId,
       registry: p.issuer.deployment.contracts.didRegistry.address,
+      gate: p.issuer.deployment.contracts.zkGate.address,
     },
     ...(p.now ? { now: p.now } : {}),
   });

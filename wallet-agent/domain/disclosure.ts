@@ -14,13 +14,28 @@
  *   at most a year of dates or 2 % of an integer range: almost the value itself.
  * - `many_predicates`: three or more predicates on one credential (each one says a bit more).
  * - `long_retention`: the record is kept more than a year.
+ * - `beyond_registration` (refused by default): a request bound to an on-chain policy asks for
+ *   something other than what its verifier registered in ZkGate's PolicyRegistry: other
+ *   predicates (query hash), another credential type (schema), or issuers the registered policy
+ *   does not list ("attributes beyond its registration").
+ * - `unregistered`: an off-chain policy has no public registration to check the request against,
+ *   so the wallet can check it only against its own rules (the ones above).
+ * The last two come from checking the request's registration (domain/registration.ts, at the
+ * `request` stage of `respond`) and are passed in by `openRequest`; the others from the request
+ * itself.
  * Text only; nothing here decides for the holder except that `refuse` warnings need an explicit
  * override.
  */
 import { findCredentialSchema, type AttributeSpec, type CredentialSchema } from '#zk';
 import type { ProofRequestClaims, RequestPredicate } from '#platform';
 
-export type WarningKind = 'exact_value' | 'narrow_range' | 'many_predicates' | 'long_retention';
+export type WarningKind =
+  | 'exact_value'
+  | 'narrow_range'
+  | 'many_predicates'
+  | 'long_retention'
+  | 'beyond_registration'
+  | 'unregistered';
 
 export interface DisclosureWarning {
   kind: WarningKind;
@@ -167,8 +182,16 @@ function warningsOf(
   return out;
 }
 
-/** The plain-words view of a verified request object's claims from `verifier` (its DID). */
-export function describeRequest(claims: ProofRequestClaims, verifier: string): Disclosure {
+/**
+ * The plain-words view of a verified request object's claims from `verifier` (its DID);
+ * `registration`: the warnings from its on-chain registration (domain/registration.ts), listed
+ * first.
+ */
+export function describeRequest(
+  claims: ProofRequestClaims,
+  verifier: string,
+  registration: readonly DisclosureWarning[] = [],
+): Disclosure {
   const { policy } = claims;
   const schema = findCredentialSchema(policy.schema);
   const statements = policy.predicates.map((p) => sentence(p, schema?.attributes[p.attribute]));
@@ -190,7 +213,10 @@ export function describeRequest(claims: ProofRequestClaims, verifier: string): D
     'your DID, your name or any other identifier',
     'anything that links this proof to your proofs for other marketplaces or policies',
   ];
-  const warnings = warningsOf(policy.predicates, schema, policy.retentionDays);
+  const warnings = [
+    ...registration,
+    ...warningsOf(policy.predicates, schema, policy.retentionDays),
+  ];
   const basis = LEGAL_BASIS_WORDS[policy.legalBasis] ?? policy.legalBasis;
   const summary =
     `${verifier} asks you to prove that ${statements.join(' and that ')}, for this purpose: ` +

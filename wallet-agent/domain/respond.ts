@@ -6,6 +6,11 @@
  *    (`verifyRequestObject`), and insist that the link's `client_id` is its signer; recompile its
  *    readable predicates (`compilePolicy`, the verifier's own compiler) and insist on the same
  *    query hash and the scope its binding gives: what the holder is shown is what is proved.
+ *    Then the request against its verifier's registration (domain/registration.ts): a request
+ *    bound to ZkGate is compared with the policy registered there, read on the wallet's chain
+ *    (another chain or gate, an unknown or disabled policy: `request_untrusted`; the chain
+ *    unreadable: `chain_unreachable`; other predicates, schema or issuers: `beyond_registration`
+ *    warnings); an off-chain one gets an `unregistered` caution.
  * 2. `review`: the plain-words disclosure and its warnings (domain/disclosure.ts); a `refuse`
  *    warning stops here unless the holder overrides it explicitly.
  * 3. `consent`: the holder says yes or no (`consent_declined`); on yes the consent receipt is
@@ -17,7 +22,9 @@
  * 5. `submit`: post the proof to the request's `response_uri`; the verifier's verdict.
  *
  * The presentation log holds who asked, the policy, the attribute names and predicates, the
- * outcome, the stage and the reason code: never an attribute value.
+ * outcome, the stage and the reason code: never an attribute value. Who asked and what are known
+ * once the request's signature is verified (a request refused for its registration names them);
+ * before that they are `unknown`.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -52,6 +59,7 @@ import type { CredentialCheck } from '#issuer';
 import { checkOwnCredential, openCredential } from './credentials.js';
 import { CredentialEntity } from '../store/schema.js';
 import { describeRequest, type Disclosure } from './disclosure.js';
+import { checkRegistration, type RegistrationSource, type RequestedQuery } from './registration.js';
 import { fetchJson, fetchText, serviceError } from './http.js';
 
 export type RespondStage = 'request' | 'review' | 'consent' | 'prove' | 'submit' | 'done';
@@ -66,14 +74,37 @@ export interface OpenedRequest {
   disclosure: Disclosure;
 }
 
-/** What checking a request needs: a DID resolver for the chain, and the clock (unix seconds). */
+/**
+ * What checking a request needs: a DID resolver for the chain, the clock (unix seconds), and the
+ * chain's policy registry (a `Wallet` gives its own). Without `registration`, a request bound to
+ * an on-chain policy is refused (`chain_unreachable`): it cannot be checked.
+ */
 export interface RequestContext {
   resolver: Resolvable;
   now(): number;
+  registration?: RegistrationSource | undefined;
 }
+
+/** A request signed by its verifier and consistent in itself, before its registration is checked. */
+type VerifiedRequest = Omit<OpenedRequest, 'disclosure'> & { requested: RequestedQuery };
 
 /** Fetches and checks the request behind `link` (stage `request`). */
 export async function openRequest(wallet: RequestContext, link: string): Promise<OpenedRequest> {
+  return withRegistration(wallet, await verifiedRequest(wallet, link));
+}
+
+/** The request against its verifier's registration (domain/registration.ts), described. */
+async function withRegistration(
+  wallet: RequestContext,
+  r: VerifiedRequest,
+): Promise<OpenedRequest> {
+  const { requested, ...request } = r;
+  const registration = await checkRegistration(wallet.registration, r.claims, requested);
+  return { ...request, disclosure: describeRequest(r.claims, r.verifier, registration) };
+}
+
+/** Fetches the request behind `link`, verifies its signature, recompiles its policy. */
+async function verifiedRequest(wallet: RequestContext, link: string): Promise<VerifiedRequest> {
   let clientId: string | undefined;
   let requestUri: string;
   if (typeof link === 'string' && link.startsWith('openid4vp://')) {
@@ -130,7 +161,7 @@ export async function openRequest(wallet: RequestContext, link: string): Promise
     requestUri,
     responseUri: ro.responseUri,
     claims,
-    disclosure: describeRequest(claims, ro.clientId),
+    requested: { queryHash: compiled.queryHash, schema: compiled.query.schema },
   };
 }
 
@@ -177,7 +208,7 @@ interface LogEntry {
 
 async function logPresentation(
   wallet: Wallet,
-  opened: OpenedRequest | undefined,
+  opened: Pick<OpenedRequest, 'verifier' | 'claims'> | undefined,
   e: LogEntry,
 ): Promise<void> {
   const claims = opened?.claims;
@@ -341,6 +372,8 @@ export async function respond(
 ): Promise<RespondResult> {
   let stage: RespondStage = 'request';
   let opened: OpenedRequest | undefined;
+  /** The signed request, once verified: who asked and what, for the log. */
+  let asked: VerifiedRequest | undefined;
   let receiptId: string | null = null;
   let account: Address | null = null;
   const enter = (s: RespondStage): void => {
@@ -350,7 +383,8 @@ export async function respond(
   try {
     enter('request');
     account = accountOf(wallet, options.account);
-    opened = await openRequest(wallet, link);
+    asked = await verifiedRequest(wallet, link);
+    opened = await withRegistration(wallet, asked);
 
     enter('review');
     const refusals = opened.disclosure.warnings.filter((w) => w.severity === 'refuse');
@@ -425,7 +459,7 @@ export async function respond(
     };
   } catch (e) {
     const declined = e instanceof ZkrepError && e.code === 'consent_declined';
-    await logPresentation(wallet, opened, {
+    await logPresentation(wallet, opened ?? asked, {
       outcome: declined ? 'declined' : 'failed',
       stage,
       reasonCode: e instanceof ZkrepError ? e.code : 'internal',
