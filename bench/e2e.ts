@@ -114,7 +114,6 @@ async function main(): Promise<void> {
     const account = getAddress(wallet.address);
     const receipt = buildConsentReceipt(opened.claims, {
       verifier: opened.verifier,
-      account,
       now: wallet.now(),
     });
     const input = answerInput(await answerParams(wallet, opened, receipt, account));

@@ -1,11 +1,12 @@
 /**
- * The consent receipt: its hash is keccak256 of the UTF-8 of its RFC 8785 form (checked against
- * a canonical string written out here), does not depend on key order or on the account's
- * spelling, changes with every field, and feeds the request signal hash; unknown fields, bad
- * accounts, non-integer times and other malformed receipts are bad_input naming paths, never
- * values; `buildConsentReceipt` copies exactly what the request shows.
+ * The consent receipt (v2): its hash is keccak256 of the UTF-8 of its RFC 8785 form (checked
+ * against a canonical string written out here), does not depend on key order, changes with every
+ * field, and feeds the request signal hash, which a regulator recomputes from the receipt and the
+ * request digest alone; it holds no account (a v1 receipt, with its account or its version, is
+ * refused); unknown fields, non-integer times and other malformed receipts are bad_input naming
+ * paths, never values; `buildConsentReceipt` copies exactly what the request shows.
  */
-import { requestSignalHash } from '#zk';
+import { requestDigest, requestSignalHash, requestSignalHashOf } from '#zk';
 import { keccak256, stringToBytes } from 'viem';
 import { PlatformError } from './errors.js';
 import {
@@ -25,7 +26,7 @@ const ACCOUNT = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
 const ACCOUNT_LOWER = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
 
 const RECEIPT = {
-  version: 'zkrep-consent/1',
+  version: 'zkrep-consent/2',
   receiptId: '5b0c2f4e-6f1a-4c3b-9d2e-8a7b6c5d4e3f',
   requestId: '3f2c7f0e-8a44-4d7e-9a41-3e1c1e0c9b1d',
   verifier: VERIFIER,
@@ -37,20 +38,19 @@ const RECEIPT = {
     { attribute: 'birthDate', op: 'ageAtLeast', value: 18 },
     { attribute: 'country', op: 'neq', value: 'XX' },
   ],
-  account: ACCOUNT,
   consentedAt: 1_790_000_000,
 } as const;
 
-/** RFC 8785 of RECEIPT, by hand: keys sorted, no whitespace, the account lowercased, "ü" raw. */
+/** RFC 8785 of RECEIPT, by hand: keys sorted, no whitespace, "ü" raw. */
 const CANONICAL =
-  '{"account":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","consentedAt":1790000000,' +
+  '{"consentedAt":1790000000,' +
   '"legalBasis":"legal_obligation","policyId":"adult-buyers","predicates":[' +
   '{"attribute":"birthDate","op":"ageAtLeast","value":18},' +
   '{"attribute":"country","op":"neq","value":"XX"}],' +
   '"purpose":"Prüfung des Alters \\"18+\\" vor dem Kauf",' +
   '"receiptId":"5b0c2f4e-6f1a-4c3b-9d2e-8a7b6c5d4e3f",' +
   '"requestId":"3f2c7f0e-8a44-4d7e-9a41-3e1c1e0c9b1d","retentionDays":30,' +
-  `"verifier":"${VERIFIER}","version":"zkrep-consent/1"}`;
+  `"verifier":"${VERIFIER}","version":"zkrep-consent/2"}`;
 
 const receipt = (over: Record<string, unknown> = {}): ConsentReceipt =>
   ({ ...structuredClone(RECEIPT), ...over }) as unknown as ConsentReceipt;
@@ -91,12 +91,11 @@ describe('consentReceiptHash', () => {
     expect(consentReceiptHash(receipt())).toMatch(/^0x[0-9a-f]{64}$/);
   });
 
-  it('does not depend on key order or on the spelling of the account', () => {
+  it('does not depend on key order or formatting', () => {
     const h = consentReceiptHash(receipt());
     const reordered = reversedKeys(receipt()) as ConsentReceipt;
     expect(Object.keys(reordered)[0]).toBe('consentedAt');
     expect(consentReceiptHash(reordered)).toBe(h);
-    expect(consentReceiptHash(receipt({ account: ACCOUNT_LOWER }))).toBe(h);
     expect(consentReceiptHash(JSON.parse(JSON.stringify(receipt(), null, 2)))).toBe(h);
   });
 
@@ -135,7 +134,6 @@ describe('consentReceiptHash', () => {
         ],
       },
     ],
-    ['account', { account: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' }],
     ['consentedAt', { consentedAt: 1_790_000_001 }],
   ])('changes with %s', (_field, over) => {
     expect(consentReceiptHash(receipt(over))).not.toBe(consentReceiptHash(receipt()));
@@ -158,11 +156,40 @@ describe('consentReceiptHash', () => {
       ),
     ).toBe(a);
   });
+
+  it('lets a regulator recompute the signal hash from the receipt and the request digest', () => {
+    const challenge = `0x${'ab'.repeat(32)}` as const;
+    const signal = requestSignalHash(challenge, consentReceiptHash(receipt()), ACCOUNT);
+    // What a report carries: the receipt as the verifier stored it, and the request digest.
+    const stored = JSON.parse(canonicalConsentReceipt(receipt())) as unknown;
+    const digest = requestDigest(challenge, ACCOUNT);
+    expect(requestSignalHashOf(consentReceiptHash(parseConsentReceipt(stored)), digest)).toBe(
+      signal,
+    );
+    // Another receipt (here: another retention) with the same digest does not match.
+    expect(
+      requestSignalHashOf(consentReceiptHash(receipt({ retentionDays: 365 })), digest),
+    ).not.toBe(signal);
+  });
 });
 
 describe('parseConsentReceipt', () => {
-  it('returns the receipt with the account lowercased', () => {
-    expect(parseConsentReceipt(receipt())).toEqual({ ...RECEIPT, account: ACCOUNT_LOWER });
+  it('returns the receipt, which has exactly the v2 fields and no account', () => {
+    const parsed = parseConsentReceipt(receipt());
+    expect(parsed).toEqual(RECEIPT);
+    expect(Object.keys(parsed).sort()).toEqual([
+      'consentedAt',
+      'legalBasis',
+      'policyId',
+      'predicates',
+      'purpose',
+      'receiptId',
+      'requestId',
+      'retentionDays',
+      'verifier',
+      'version',
+    ]);
+    expect(CONSENT_RECEIPT_VERSION).toBe('zkrep-consent/2');
   });
 
   it.each<[string, unknown, string]>([
@@ -172,22 +199,17 @@ describe('parseConsentReceipt', () => {
       { ...RECEIPT, predicates: [{ ...RECEIPT.predicates[0], note: 'x' }] },
       'predicates.0',
     ],
+    ['a v2 receipt with an account', { ...RECEIPT, account: ACCOUNT }, 'consent receipt'],
+    ['a v1 version', { ...RECEIPT, version: 'zkrep-consent/1' }, 'version'],
     [
-      'a short account',
-      { ...RECEIPT, account: '0xf39fd6e51aad88f6f4ce6ab8827279cfffb922' },
-      'account',
+      'a whole v1 receipt',
+      { ...RECEIPT, version: 'zkrep-consent/1', account: ACCOUNT_LOWER },
+      'version',
     ],
-    ['a non-hex account', { ...RECEIPT, account: `0x${'g'.repeat(40)}` }, 'account'],
-    [
-      'an account with a wrong checksum',
-      { ...RECEIPT, account: '0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266' },
-      'account',
-    ],
-    ['an account without 0x', { ...RECEIPT, account: ACCOUNT_LOWER.slice(2) }, 'account'],
     ['a fractional time', { ...RECEIPT, consentedAt: 1_790_000_000.5 }, 'consentedAt'],
     ['a time as a string', { ...RECEIPT, consentedAt: '1790000000' }, 'consentedAt'],
     ['a negative time', { ...RECEIPT, consentedAt: -1 }, 'consentedAt'],
-    ['another version', { ...RECEIPT, version: 'zkrep-consent/2' }, 'version'],
+    ['a later version', { ...RECEIPT, version: 'zkrep-consent/3' }, 'version'],
     ['a receipt id that is no uuid', { ...RECEIPT, receiptId: 'receipt-1' }, 'receiptId'],
     ['a verifier that is no DID', { ...RECEIPT, verifier: 'https://verifier.example' }, 'verifier'],
     ['an unknown legal basis', { ...RECEIPT, legalBasis: 'because' }, 'legalBasis'],
@@ -232,18 +254,17 @@ describe('buildConsentReceipt', () => {
   it('copies what the request shows, and nothing else', () => {
     const built = buildConsentReceipt(claims, {
       verifier: VERIFIER,
-      account: ACCOUNT,
       now: RECEIPT.consentedAt,
       receiptId: RECEIPT.receiptId,
     });
-    expect(built).toEqual({ ...RECEIPT, account: ACCOUNT_LOWER });
+    expect(built).toEqual(RECEIPT);
     expect(consentReceiptHash(built)).toBe(keccak256(stringToBytes(CANONICAL)));
     // The verifier receives it as JSON and gets the same hash.
     expect(consentReceiptHash(JSON.parse(JSON.stringify(built)))).toBe(consentReceiptHash(built));
   });
 
   it('draws a fresh receipt id when none is given', () => {
-    const p = { verifier: VERIFIER, account: ACCOUNT, now: 1_790_000_000 };
+    const p = { verifier: VERIFIER, now: 1_790_000_000 };
     const a = buildConsentReceipt(claims, p);
     const b = buildConsentReceipt(claims, p);
     expect(a.receiptId).toMatch(
@@ -255,14 +276,12 @@ describe('buildConsentReceipt', () => {
   });
 
   it.each<[string, Record<string, unknown>, string]>([
-    ['a bad account', { account: '0x1234' }, 'account'],
     ['a non-integer time', { now: 1.5 }, 'consentedAt'],
     ['a verifier that is no DID', { verifier: 'verifier' }, 'verifier'],
   ])('refuses %s', (_what, over, path) => {
     const e = expectBadInput(() =>
       buildConsentReceipt(claims, {
         verifier: VERIFIER,
-        account: ACCOUNT,
         now: 1_790_000_000,
         ...over,
       } as never),
@@ -274,7 +293,6 @@ describe('buildConsentReceipt', () => {
     expectBadInput(() =>
       buildConsentReceipt({ ...claims, extra: 1 } as never, {
         verifier: VERIFIER,
-        account: ACCOUNT,
         now: 1,
       }),
     );

@@ -1,22 +1,25 @@
 /**
- * The consent receipt: what the holder agreed to when they said "yes" to a proof request — the
- * verifier, the request, the policy's purpose, legal basis, retention and predicates, the
- * pseudonymous account the result is for, and when. No personal data beyond that account.
+ * The consent receipt (v2, `zkrep-consent/2`): what the holder agreed to when they said "yes" to a
+ * proof request — the verifier, the request, the policy's purpose, legal basis, retention and
+ * predicates, and when. No personal data: not even the account the result is for. The holder's
+ * pseudonym towards a verifier is the proof's per-scope nullifier.
  *
  * The wallet writes it (`buildConsentReceipt`), keeps it, and sends it with its proof; the proof's
- * signal hash commits to `consentReceiptHash(receipt)` (`requestSignalHash(challenge,
- * consentReceiptHash, account)`, `#zk` signals.ts), and the verifier recomputes that hash from
+ * signal hash commits to `consentReceiptHash(receipt)`, and the verifier recomputes that hash from
  * the receipt it receives. So the hash must be the same on both sides for the same receipt:
  *
  *   consentReceiptHash = keccak256(UTF-8(JCS(parseConsentReceipt(receipt))))
  *
  * JCS is RFC 8785 (sorted keys, no whitespace, ECMAScript number and string forms), so key
- * order and formatting do not matter. The account is accepted in any valid spelling (lowercase
- * or EIP-55) and parsed to lowercase, so the hash does not depend on it either.
+ * order and formatting do not matter. The account is bound by the signal hash, beside the
+ * receipt (`#zk` signals.ts): off-chain `requestSignalHashOf(consentReceiptHash,
+ * requestDigest(challenge, account))`, so a regulator holding the receipt, the request digest and
+ * the proof checks the binding without learning the account; for a policy mirrored into ZkGate
+ * `gateSignalHash(account, requestContext(challenge, consentReceiptHash))` (docs/protocol.md §4).
  */
 import { randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { isAddress, keccak256, stringToBytes, type Hex } from 'viem';
+import { keccak256, stringToBytes, type Hex } from 'viem';
 import { ZkrepError } from '#zk';
 import { PlatformError } from './errors.js';
 import { parseInput, z } from './http.js';
@@ -29,18 +32,11 @@ import {
   isDid,
 } from './request-object.js';
 
-export const CONSENT_RECEIPT_VERSION = 'zkrep-consent/1';
+export const CONSENT_RECEIPT_VERSION = 'zkrep-consent/2';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
-const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 
-/** A 20-byte account address; a mixed-case one must carry a valid EIP-55 checksum. */
-const Account = z
-  .string()
-  .refine((a) => ADDRESS_RE.test(a) && isAddress(a, { strict: true }), 'must be an address')
-  .transform((a) => a.toLowerCase() as Hex);
-
-/** The consent receipt (strict: unknown fields are refused). */
+/** The consent receipt (strict: unknown fields, such as v1's `account`, are refused). */
 export const ConsentReceipt = z
   .strictObject({
     version: z.literal(CONSENT_RECEIPT_VERSION),
@@ -53,13 +49,12 @@ export const ConsentReceipt = z
     legalBasis: RequestLegalBasis,
     retentionDays: RequestRetentionDays,
     predicates: RequestPredicates,
-    /** The pseudonymous account the result is for (lowercase once parsed). */
-    account: Account,
     /** When the holder consented, unix seconds. */
     consentedAt: z.number().int().min(0),
   })
   .openapi('ConsentReceipt', {
-    description: 'What the holder consented to; the proof commits to its keccak256 (JCS).',
+    description:
+      'What the holder consented to (zkrep-consent/2, no personal data); the proof commits to its keccak256 (JCS).',
   });
 export type ConsentReceipt = z.infer<typeof ConsentReceipt>;
 
@@ -87,11 +82,11 @@ export function consentReceiptHash(receipt: ConsentReceipt): Hex {
 
 /**
  * The receipt for consenting to `claims` (a verified request object's claims) from `verifier`
- * (its `clientId`) for `account` at `now`. `bad_input` if any part is malformed.
+ * (its `clientId`) at `now`. `bad_input` if any part is malformed.
  */
 export function buildConsentReceipt(
   claims: ProofRequestClaims,
-  p: { verifier: string; account: string; now: number; receiptId?: string },
+  p: { verifier: string; now: number; receiptId?: string },
 ): ConsentReceipt {
   const parsed = ProofRequestClaims.safeParse(claims);
   if (!parsed.success) throw new PlatformError('bad_input', 'the request claims are invalid');
@@ -106,7 +101,6 @@ export function buildConsentReceipt(
     legalBasis: policy.legalBasis,
     retentionDays: policy.retentionDays,
     predicates: policy.predicates,
-    account: p.account,
     consentedAt: p.now,
   });
 }

@@ -5,7 +5,8 @@
  * a did:ethr resolver on the same ethers provider (KNOWN-FACTS: sharing it and caching cut JWT
  * verification 52 → 4 ms), and JWT credentials. No DataStore plugin: credentials can hold
  * personal data and are never stored by a service (data minimisation, docs/issuer.md).
- * `agentJwtSigner` signs any JWT (a proof request object, a consent receipt) with a KMS key.
+ * `agentJwtSigner` signs any JWT (a proof request object, an audit checkpoint) with a KMS key;
+ * `verifyDidJwtSignature` checks such a JWT's signature against its issuer's DID document.
  */
 import {
   createAgent,
@@ -23,11 +24,11 @@ import { EthrDIDProvider } from '@veramo/did-provider-ethr';
 import { DIDResolverPlugin } from '@veramo/did-resolver';
 import { KeyManager } from '@veramo/key-manager';
 import { KeyManagementSystem, SecretBox } from '@veramo/kms-local';
-import { Resolver, type DIDCache, type DIDResolutionResult } from 'did-resolver';
+import { Resolver, type DIDCache, type DIDResolutionResult, type Resolvable } from 'did-resolver';
 import { JsonRpcProvider } from 'ethers';
 import { getResolver as ethrDidResolver } from 'ethr-did-resolver';
 import type { DataSource } from 'typeorm';
-import type { Signer } from 'did-jwt';
+import { verifyJWT, type Signer } from 'did-jwt';
 import { readDeployment, rpcChainId, type Deployment } from '#contracts';
 import { PlatformError } from './errors.js';
 
@@ -157,6 +158,79 @@ export function agentJwtSigner(agent: EthrAgent, kid: string): Signer {
       data: typeof data === 'string' ? data : Buffer.from(data).toString('utf-8'),
       encoding: 'utf-8',
     });
+}
+
+/**
+ * Checks that `jwt` (a compact JWS, ES256K) is signed by a key of the DID document of its `iss`
+ * (did-jwt, proof purpose `assertionMethod`), and nothing else: its shape, times and audience are
+ * the caller's to check (before, so a malformed token never reaches the resolver). `what` names
+ * the token in messages ("the request object"), `signer` its signer ("the verifier's DID").
+ * Errors, all `PlatformError`: `chain_unreachable` (the resolver itself failed: the chain RPC),
+ * `bad_signature` (a malformed signature, a DID that cannot be resolved, or no key of it signed),
+ * `bad_input` (not a JWT).
+ */
+export async function verifyDidJwtSignature(
+  jwt: string,
+  p: { resolver: Resolvable; now: number; what: string; signer: string },
+): Promise<void> {
+  // An ES256K signature is r ‖ s, 64 bytes: 86 base64url characters.
+  if (jwt.length - jwt.lastIndexOf('.') - 1 !== 86) {
+    throw new PlatformError('bad_signature', `${p.what} signature is malformed`);
+  }
+  // A failure of the resolver itself (the chain RPC) is told apart from a failed verification.
+  let resolverFailure: { error: unknown } | undefined;
+  const resolver: Resolvable = {
+    resolve: async (...args) => {
+      try {
+        return await p.resolver.resolve(...args);
+      } catch (error) {
+        resolverFailure = { error };
+        throw error;
+      }
+    },
+  };
+  try {
+    await verifyJWT(jwt, {
+      resolver,
+      proofPurpose: 'assertionMethod',
+      // Times and audience are the caller's to check.
+      policies: { now: p.now, iat: false, nbf: false, exp: false, aud: false },
+    });
+  } catch (cause) {
+    throw jwtVerifyError(resolverFailure ? resolverFailure.error : cause, {
+      ...p,
+      resolverFailed: resolverFailure !== undefined,
+    });
+  }
+}
+
+/** did-jwt's failures (prefixed messages), or the resolver's own, as platform errors. */
+function jwtVerifyError(
+  cause: unknown,
+  p: { what: string; signer: string; resolverFailed: boolean },
+): PlatformError {
+  if (cause instanceof PlatformError) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (p.resolverFailed) {
+    return new PlatformError('chain_unreachable', `${p.signer} could not be resolved`, {
+      cause,
+      details: message.slice(0, 500),
+    });
+  }
+  if (message.startsWith('resolver_error')) {
+    return new PlatformError('bad_signature', `${p.what}'s DID cannot be resolved`, {
+      cause,
+      details: message.slice(0, 500),
+    });
+  }
+  if (message.startsWith('invalid_jwt')) {
+    return new PlatformError('bad_input', `${p.what} is not a valid JWT`, { cause });
+  }
+  // invalid_signature, no_suitable_keys, not_supported, or the curve library refusing the
+  // signature bytes (r or s out of range).
+  return new PlatformError('bad_signature', `${p.what} is not signed by a key of its DID`, {
+    cause,
+  });
 }
 
 /**

@@ -42,6 +42,7 @@ export {
   ethrProvider,
   ethrResolver,
   ttlCache,
+  verifyDidJwtSignature,
   type CreateEthrAgentParameters,
   type EthrAgent,
   type EthrNetwork,

@@ -314,7 +314,9 @@ export function compilePolicy(input: unknown): CompiledPolicy {
 
 /**
  * How the holder binds a proof: off-chain to the verifier's scope and
- * `requestSignalHash(challenge, consentReceiptHash, account)`; for a policy mirrored into ZkGate
+ * `requestSignalHash(challenge, consentReceiptHash, account)` (v2:
+ * `requestSignalHashOf(consentReceiptHash, requestDigest(challenge, account))`, which a regulator
+ * recomputes from the receipt and the request digest alone); for a policy mirrored into ZkGate
  * to the gate's scope and `gateSignalHash(account, requestContext(challenge, consentReceiptHash))`,
  * so that one proof passes both the verifier and `ZkGate.verifyFor(account, …)`.
  */

@@ -21,11 +21,12 @@
  * (the chain is down) is `chain_unreachable`. `walletUrl`/`parseWalletUrl` are the
  * `openid4vp://?client_id=…&request_uri=…` link a QR code carries.
  */
-import { createJWT, decodeJWT, verifyJWT, type JWTHeader, type Signer } from 'did-jwt';
+import { createJWT, decodeJWT, type JWTHeader, type Signer } from 'did-jwt';
 import type { Resolvable } from 'did-resolver';
 import { Op, isCanonicalFieldString } from '#zk';
 import { PlatformError } from './errors.js';
 import { isHttpUrl, z } from './http.js';
+import { verifyDidJwtSignature } from './identity.js';
 
 /** The JOSE `typ` of an OAuth authorization request object (RFC 9101). */
 export const REQUEST_OBJECT_TYP = 'oauth-authz-req+jwt';
@@ -304,36 +305,12 @@ export async function verifyRequestObject(
   if (payload.exp <= payload.iat) throw badInput('exp is not after iat');
   if (payload.iat > now + skew) throw badInput('the request object is issued in the future');
 
-  // An ES256K signature is r ‖ s, 64 bytes: 86 base64url characters.
-  if (jwt.length - jwt.lastIndexOf('.') - 1 !== 86) {
-    throw new PlatformError('bad_signature', 'the request object signature is malformed');
-  }
-
-  // A failure of the resolver itself (the chain RPC) is told apart from a failed verification.
-  let resolverFailure: { error: unknown } | undefined;
-  const resolver: Resolvable = {
-    resolve: async (...args) => {
-      try {
-        return await options.resolver.resolve(...args);
-      } catch (error) {
-        resolverFailure = { error };
-        throw error;
-      }
-    },
-  };
-  try {
-    await verifyJWT(jwt, {
-      resolver,
-      proofPurpose: 'assertionMethod',
-      // Times are checked here (with our codes); the audience is fixed by the shape above.
-      policies: { now, iat: false, nbf: false, exp: false, aud: false },
-    });
-  } catch (cause) {
-    throw verifyError(
-      resolverFailure ? resolverFailure.error : cause,
-      resolverFailure !== undefined,
-    );
-  }
+  await verifyDidJwtSignature(jwt, {
+    resolver: options.resolver,
+    now,
+    what: 'the request object',
+    signer: "the verifier's DID",
+  });
 
   if (payload.exp <= now - skew) throw new PlatformError('request_expired', 'the request expired');
   return {
@@ -343,36 +320,6 @@ export async function verifyRequestObject(
     exp: payload.exp,
     claims: payload.zkrep,
   };
-}
-
-/** did-jwt's failures (prefixed messages), or the resolver's own, as platform errors. */
-function verifyError(cause: unknown, resolverFailed: boolean): PlatformError {
-  if (cause instanceof PlatformError) return cause;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  if (resolverFailed) {
-    return new PlatformError('chain_unreachable', "the verifier's DID could not be resolved", {
-      cause,
-      details: message.slice(0, 500),
-    });
-  }
-  if (message.startsWith('resolver_error')) {
-    return new PlatformError('bad_signature', "the request object's DID cannot be resolved", {
-      cause,
-      details: message.slice(0, 500),
-    });
-  }
-  if (message.startsWith('invalid_jwt')) {
-    return new PlatformError('bad_input', 'the request object is not a valid JWT', { cause });
-  }
-  // invalid_signature, no_suitable_keys, not_supported, or the curve library refusing the
-  // signature bytes (r or s out of range).
-  return new PlatformError(
-    'bad_signature',
-    'the request object is not signed by a key of its DID',
-    {
-      cause,
-    },
-  );
 }
 
 // ---- the wallet link ----

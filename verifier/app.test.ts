@@ -2,10 +2,13 @@
  * The verifier app in-process with stand-in chain and pool (a unit test of the HTTP layer; the
  * real start-up path and real proofs are in test/e2e/verifier*.e2e.test.ts), on a real SQLite
  * database: rate limits per IP and per API key (A07: 429 + Retry-After), readiness naming the
- * failing dependency (the clock included, A14), 503 + Retry-After while draining (A18), and the
- * metrics of a refused answer.
+ * failing dependency (the clock included, A14), 503 + Retry-After while draining (A18), the
+ * metrics of a refused answer, and the audit checkpoint routes (signed for real with an ES256K
+ * key; anchoring on the real chain is in test/e2e/audit.e2e.test.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { ES256KSigner, decodeJWT } from 'did-jwt';
 import { pino } from 'pino';
 import type { DataSource } from 'typeorm';
 import {
@@ -13,6 +16,7 @@ import {
   consentReceiptHash,
   expectedScope,
   expectedSignalHash,
+  withTransaction,
 } from '#platform';
 import { ZkError, encodeProofTime } from '#zk';
 import {
@@ -22,6 +26,8 @@ import {
 } from '../test/fixtures/policies.js';
 import { databaseEngines } from '../test/helpers/databases.js';
 import { createApp, type VerifierDeps } from './app.js';
+import { appendAuditEntry, auditCheckpointer } from './domain/audit.js';
+import { CHECKPOINT_TYP, signCheckpoint } from './domain/audit-checkpoint.js';
 import { createPolicy } from './domain/policy-store.js';
 import { createProofRequest, requestBinding, requestClaims } from './domain/requests.js';
 import { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from './store/schema.js';
@@ -30,6 +36,8 @@ const engines = databaseEngines({ entities: VERIFIER_ENTITIES, migrations: VERIF
 const KEY_A = 'market-a-key-0123456789abcdef';
 const KEY_B = 'market-b-key-0123456789abcdef';
 const VERIFIER_ID = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';
+const ANCHOR = '0x00000000000000000000000000000000000000cc';
+const signer = ES256KSigner(randomBytes(32));
 
 async function serve(
   ds: DataSource,
@@ -59,6 +67,14 @@ async function serve(
       chain: async () => true,
       clock: async () => true,
     },
+    audit: auditCheckpointer({
+      dataSource: ds,
+      sign: (claims) => signCheckpoint({ did: VERIFIER_ID, signer, claims }),
+      chainId: 31_337,
+      anchor: ANCHOR,
+      now: () => 1_790_000_000,
+      logger: pino({ level: 'silent' }),
+    }),
     ...over,
   };
   const server = createApp(deps).listen(0, '127.0.0.1');
@@ -166,7 +182,6 @@ describe('a full verifier queue (A08)', () => {
     const binding = requestBinding(policy, VERIFIER_ID, undefined);
     const consentReceipt = buildConsentReceipt(requestClaims(policy, request, binding), {
       verifier: VERIFIER_ID,
-      account,
       now,
     });
     // Signals that pass every check, so the answer reaches the pool.
@@ -236,6 +251,106 @@ describe('metrics', () => {
       );
       expect(text).not.toContain(id);
       expect(text).not.toContain('0x1111');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('audit checkpoints', () => {
+  const append = (ds: DataSource, n: number) =>
+    withTransaction(ds, (tx) =>
+      appendAuditEntry(tx, { kind: 'verification', at: 1_790_000_000, body: { n } }),
+    );
+  const post = (url: string, key?: string) =>
+    fetch(`${url}/audit/checkpoints`, { method: 'POST', ...(key ? as(key) : {}) });
+
+  it('POST needs a marketplace API key; nothing to checkpoint in an empty log', async () => {
+    const s = await serve(await engines.open('sqlite'));
+    try {
+      expect((await post(s.url)).status).toBe(401);
+      expect((await post(s.url, 'not-a-key-0123456789abcdef')).status).toBe(401);
+      const empty = await post(s.url, KEY_A);
+      expect(empty.status).toBe(404);
+      expect(await empty.json()).toEqual({ code: 'not_found', message: 'the audit log is empty' });
+      const latest = await fetch(`${s.url}/audit/checkpoints/latest`);
+      expect(latest.status).toBe(404);
+      expect(await latest.json()).toMatchObject({ code: 'not_found' });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('signs a checkpoint of the head (201), returns it while the head stays (200), and anew once it moves', async () => {
+    const ds = await engines.open('sqlite');
+    const s = await serve(ds);
+    try {
+      const first = await append(ds, 1);
+      const created = await post(s.url, KEY_A);
+      expect(created.status).toBe(201);
+      const body = (await created.json()) as {
+        checkpoint: { jwt: string };
+        anchoring: unknown;
+      };
+      expect(body).toEqual({
+        created: true,
+        checkpoint: {
+          seq: 1,
+          head: first.hash,
+          at: 1_790_000_000,
+          chainId: 31_337,
+          anchor: ANCHOR,
+          jwt: expect.any(String),
+        },
+        // no relayer key in these deps: signed, not anchored
+        anchoring: { status: 'disabled' },
+      });
+      const jwt = decodeJWT(body.checkpoint.jwt);
+      expect(jwt.header).toMatchObject({ alg: 'ES256K', typ: CHECKPOINT_TYP });
+      expect(jwt.payload).toEqual({
+        iss: VERIFIER_ID,
+        iat: 1_790_000_000,
+        seq: 1,
+        head: first.hash,
+        at: 1_790_000_000,
+        chainId: 31_337,
+        anchor: ANCHOR,
+        anchoredBy: null,
+      });
+
+      // By another marketplace, with the head unchanged: the same checkpoint.
+      const again = await post(s.url, KEY_B);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual({ ...body, created: false });
+      const latest = await fetch(`${s.url}/audit/checkpoints/latest`); // public
+      expect(latest.status).toBe(200);
+      expect(latest.headers.get('cache-control')).toBe('no-store');
+      expect(await latest.json()).toEqual({
+        checkpoint: body.checkpoint,
+        anchoring: body.anchoring,
+      });
+
+      const second = await append(ds, 2);
+      const moved = await post(s.url, KEY_A);
+      expect(moved.status).toBe(201);
+      expect(await moved.json()).toMatchObject({
+        created: true,
+        checkpoint: { seq: 2, head: second.hash },
+      });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('are in the OpenAPI document: POST with the API key, GET public', async () => {
+    const s = await serve(await engines.open('sqlite'));
+    try {
+      const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as {
+        paths: Record<string, Record<string, { security?: unknown[] }>>;
+      };
+      expect(doc.paths['/audit/checkpoints']?.['post']?.security).toEqual([{ apiKey: [] }]);
+      expect(doc.paths['/audit/checkpoints/latest']?.['get']).toBeDefined();
+      expect(doc.paths['/audit/checkpoints/latest']?.['get']?.security).toBeUndefined();
     } finally {
       await s.close();
     }

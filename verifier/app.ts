@@ -23,11 +23,13 @@ import {
 } from '#platform';
 import { ZkrepError, type VerifyResult } from '#zk';
 import type { MarketplaceAccount } from './config.js';
+import type { AuditCheckpointer } from './domain/audit.js';
 import type { PolicyMirror } from './domain/policy-store.js';
 import type { GateTarget } from './domain/requests.js';
 import type { RequestFinal, Relayer } from './domain/responses.js';
 import type { RootTerms, VerificationDeps } from './domain/verification.js';
 import { createVerifierMetrics, type PoolGauges, type VerifierMetrics } from './metrics.js';
+import { auditRouter } from './routes/audit.js';
 import { marketplaceRouter } from './routes/marketplace.js';
 import { publicRouter } from './routes/public.js';
 import { walletRouter } from './routes/wallet.js';
@@ -64,6 +66,8 @@ export interface VerifierDeps {
   relayer?: Relayer | undefined;
   /** Called in the transaction that makes a request final (the webhook outbox). */
   onFinal?: ((tx: EntityManager, final: RequestFinal) => Promise<void>) | undefined;
+  /** The audit log's checkpoints: signed by the verifier DID, anchored in AuditAnchor. */
+  audit: AuditCheckpointer;
   /** Readiness probes: each resolves true when its dependency answers / the clock is sane. */
   ready: {
     database: () => Promise<boolean>;
@@ -136,6 +140,7 @@ export function createApp(deps: VerifierDeps): VerifierApp {
   app.use(publicRouter(deps, openapi, metrics));
   app.use(walletRouter(deps, openapi, metrics));
   app.use('/v1', auth, perKey, marketplaceRouter(deps, openapi));
+  app.use(auditRouter(deps, openapi, [auth, perKey]));
 
   finishApp(app, {
     openapi,
@@ -144,7 +149,7 @@ export function createApp(deps: VerifierDeps): VerifierApp {
       title: 'zkrep verifier',
       version: API_VERSION,
       description:
-        'Policies, proof requests (OpenID4VP-style request objects signed by the verifier DID, QR codes), strict zero-knowledge proof verification, nullifier binding, passes, on-chain relay and signed webhooks.',
+        'Policies, proof requests (OpenID4VP-style request objects signed by the verifier DID, QR codes), strict zero-knowledge proof verification, nullifier binding, passes, on-chain relay, signed webhooks and a tamper-evident audit log with signed, anchored checkpoints.',
     },
   });
   return app;

@@ -8,11 +8,17 @@
  *   becomes their admin) and `checkMirror`, which compares a stored policy with the chain's.
  * - `gateRelayer`: sends a verified proof to `ZkGate.verifyFor(account, …)`, one transaction at a
  *   time (one key, one nonce sequence); a gate refusal is a result with its shared code.
+ * - `auditAnchorer`: anchors the audit log's head in `AuditAnchor` from the relayer key; an index
+ *   not above the sender's latest (another node was faster) is a `stale` result, not an error.
+ * The three share one queue of the relayer key's transactions (`serialQueue`).
  */
 import {
+  ContractsError,
+  anchorAuditHead,
   createPolicy as createChainPolicy,
   disablePolicy as disableChainPolicy,
   getIssuer,
+  getLatestAnchor,
   getPolicy,
   isRootAccepted,
   isSchemaAllowed,
@@ -24,7 +30,8 @@ import {
   type WriteClient,
 } from '#contracts';
 import { ZkrepError } from '#zk';
-import type { Address } from 'viem';
+import type { Address, Hex } from 'viem';
+import type { AuditAnchorer } from './domain/audit.js';
 import type { PolicyMirror } from './domain/policy-store.js';
 import type { CompiledPolicy } from '#platform';
 import type { Relayer } from './domain/responses.js';
@@ -104,7 +111,7 @@ export function clockProbe(publicClient: ReadClient, now: () => number): () => P
 }
 
 /** One transaction at a time from one key. */
-function serial(): <T>(f: () => Promise<T>) => Promise<T> {
+export function serialQueue(): <T>(f: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
   return <T>(f: () => Promise<T>): Promise<T> => {
     const run = tail.then(f, f);
@@ -120,7 +127,7 @@ export function gateMirror(p: {
   gate: Address;
   queue?: <T>(f: () => Promise<T>) => Promise<T>;
 }): PolicyMirror {
-  const queue = p.queue ?? serial();
+  const queue = p.queue ?? serialQueue();
   return {
     create: (policy: CompiledPolicy) =>
       queue(() =>
@@ -188,7 +195,7 @@ export function gateRelayer(p: {
   gate: Address;
   queue?: <T>(f: () => Promise<T>) => Promise<T>;
 }): Relayer {
-  const queue = p.queue ?? serial();
+  const queue = p.queue ?? serialQueue();
   return {
     relay: ({ chainPolicyId, proof, publicSignals, account, context }) =>
       queue(() =>
@@ -212,5 +219,61 @@ export function gateRelayer(p: {
             : { ok: false as const, code: result.code };
         }),
       ),
+  };
+}
+
+/** The custom error AuditAnchor reverts with when an index does not exceed the sender's latest. */
+const STALE_ANCHOR = 'AuditAnchor__IndexNotIncreasing';
+
+/** Anchors audit-log heads in `AuditAnchor` from the relayer key (`AuditAnchorer`). */
+export function auditAnchorer(p: {
+  publicClient: ReadClient;
+  walletClient: WriteClient;
+  anchor: Address;
+  queue?: <T>(f: () => Promise<T>) => Promise<T>;
+}): AuditAnchorer {
+  const queue = p.queue ?? serialQueue();
+  const sender = p.walletClient.account.address;
+  return {
+    sender,
+    anchorHead: (index, head) =>
+      queue(() =>
+        onChain('the audit head could not be anchored', async () => {
+          try {
+            const transactionHash = await anchorAuditHead({
+              publicClient: p.publicClient,
+              walletClient: p.walletClient,
+              anchor: p.anchor,
+              index: BigInt(index),
+              head: head as Hex,
+            });
+            return { ok: true as const, transactionHash };
+          } catch (e) {
+            if (e instanceof ContractsError && e.details === STALE_ANCHOR) {
+              return { ok: false as const, reason: 'stale' as const };
+            }
+            if (e instanceof ContractsError) {
+              throw new VerifierError('tx_failed', 'the audit anchor transaction failed', {
+                cause: e,
+              });
+            }
+            throw e;
+          }
+        }),
+      ),
+    latest: () =>
+      onChain('the audit anchor cannot be read', async () => {
+        const latest = await getLatestAnchor(p.publicClient, {
+          anchor: p.anchor,
+          verifier: sender,
+        });
+        return latest
+          ? {
+              index: Number(latest.index),
+              head: latest.head,
+              anchoredAt: Number(latest.anchoredAt),
+            }
+          : null;
+      }),
   };
 }

@@ -24,6 +24,7 @@ describe('loadVerifierConfig', () => {
       rateLimitPerKey: 6_000,
       requestTtlSeconds: 600,
       shutdownGraceMs: 10_000,
+      auditAnchorSeconds: 3_600,
       logLevel: 'info',
     });
     expect(c.marketplaces).toEqual([
@@ -45,6 +46,7 @@ describe('loadVerifierConfig', () => {
       VERIFIER_RELAYER_KEY: `0x${'11'.repeat(32)}`,
       VERIFIER_POOL_THREADS: '2',
       VERIFIER_POOL_MAX_QUEUE: '50',
+      VERIFIER_AUDIT_ANCHOR_SECONDS: '0',
     });
     expect(c).toMatchObject({
       port: 0,
@@ -53,6 +55,7 @@ describe('loadVerifierConfig', () => {
       relayerKey: `0x${'11'.repeat(32)}`,
       poolThreads: 2,
       poolMaxQueue: 50,
+      auditAnchorSeconds: 0,
     });
   });
 
@@ -69,6 +72,7 @@ describe('loadVerifierConfig', () => {
         VERIFIER_POOL_THREADS: '0',
         VERIFIER_RATE_LIMIT_IP: '-5',
         VERIFIER_REQUEST_TTL: '7200',
+        VERIFIER_AUDIT_ANCHOR_SECONDS: '-1',
         LOG_LEVEL: 'loud',
       });
     } catch (e) {
@@ -88,12 +92,23 @@ describe('loadVerifierConfig', () => {
       'VERIFIER_POOL_THREADS',
       'VERIFIER_RATE_LIMIT_IP',
       'VERIFIER_REQUEST_TTL',
+      'VERIFIER_AUDIT_ANCHOR_SECONDS',
       'LOG_LEVEL',
     ]) {
       expect(msg).toContain(name);
     }
     expect(msg).not.toMatch(/SECRETVALUE|PASSWORD|SECRETKEY|SHORTKEY|TINYHOOK/);
     expect(msg).not.toMatch(/\n/);
+  });
+
+  it('VERIFIER_AUDIT_ANCHOR_SECONDS: 0 (on demand only) to a week, whole seconds', () => {
+    const at = (v: string) => loadVerifierConfig({ ...good, VERIFIER_AUDIT_ANCHOR_SECONDS: v });
+    expect(at('604800').auditAnchorSeconds).toBe(604_800);
+    for (const bad of ['604801', '1.5', 'hourly']) {
+      expect(() => at(bad)).toThrow(
+        /^invalid verifier configuration: VERIFIER_AUDIT_ANCHOR_SECONDS/,
+      );
+    }
   });
 
   it('refuses a marketplace id or an API key given twice', () => {

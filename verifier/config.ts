@@ -13,7 +13,8 @@
  * | `RPC_URL` | the chain (required) | — |
  * | `ZKREP_DEPLOYMENTS_DIR` | where the deployment record `<chainId>.json` is | `contracts/deployments` |
  * | `DID_NETWORK` | the did:ethr network name | `0x<chainId hex>` |
- * | `VERIFIER_RELAYER_KEY` | a funded key: mirrors policies into ZkGate and relays proofs (`verifyFor`) | — (no mirroring, no relay) |
+ * | `VERIFIER_RELAYER_KEY` | a funded key: mirrors policies into ZkGate, relays proofs (`verifyFor`) and anchors audit checkpoints | — (no mirroring, no relay; checkpoints signed, not anchored) |
+ * | `VERIFIER_AUDIT_ANCHOR_SECONDS` | how often the audit log's head is checkpointed and anchored when it moved (0: only on demand) | `3600` |
  * | `VERIFIER_POOL_THREADS` | verifier worker threads | one per core |
  * | `VERIFIER_POOL_MAX_QUEUE` | proofs that may wait before the API answers 503 | `2000` |
  * | `VERIFIER_RATE_LIMIT_IP` | requests per minute per client IP | `600` |
@@ -41,6 +42,8 @@ export interface VerifierConfig extends ServiceSettings {
   rateLimitPerKey: number;
   requestTtlSeconds: number;
   shutdownGraceMs: number;
+  /** Seconds between scheduled audit checkpoints (0: none, only on demand). */
+  auditAnchorSeconds: number;
 }
 
 const MARKETPLACE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -90,6 +93,7 @@ export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): Verifi
   const rateLimitPerKey = int('VERIFIER_RATE_LIMIT_KEY', 6_000, 1, 10_000_000);
   const requestTtlSeconds = int('VERIFIER_REQUEST_TTL', 600, 1, 3_600);
   const shutdownGraceMs = int('VERIFIER_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000);
+  const auditAnchorSeconds = int('VERIFIER_AUDIT_ANCHOR_SECONDS', 3_600, 0, 604_800);
 
   if (problems.length > 0) {
     throw new VerifierError(
@@ -107,5 +111,6 @@ export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): Verifi
     rateLimitPerKey,
     requestTtlSeconds,
     shutdownGraceMs,
+    auditAnchorSeconds,
   };
 }

@@ -5,6 +5,22 @@ export { API_VERSION, createApp, type VerifierApp, type VerifierDeps } from './a
 export { loadVerifierConfig, type MarketplaceAccount, type VerifierConfig } from './config.js';
 export { VerifierError } from './errors.js';
 export {
+  AUDIT_GENESIS_HASH,
+  auditEntryHash,
+  verifyAuditLog,
+  type AuditCheckpointRef,
+  type AuditEntry,
+  type AuditHead,
+  type AuditLogFailure,
+  type AuditLogVerdict,
+} from './domain/audit-chain.js';
+export {
+  CHECKPOINT_TYP,
+  CheckpointClaims,
+  signCheckpoint,
+  verifyCheckpoint,
+} from './domain/audit-checkpoint.js';
+export {
   signWebhook,
   verifyWebhookSignature,
   WEBHOOK_EVENT_HEADER,

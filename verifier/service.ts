@@ -4,13 +4,14 @@
  * set: then several stateless nodes share it), loads or creates the verifier's did:ethr (keys in
  * the KMS), starts the verifier pool and the webhook dispatcher, wires the chain (revocation
  * roots, ZkGate mirror and relay when a relayer key is set), checks mirrored policies against the
- * chain, and listens. `server.ts` calls it; so do the end-to-end tests.
+ * chain, schedules audit checkpoints (signed by the DID, anchored in AuditAnchor with the relayer
+ * key), and listens. `server.ts` calls it; so do the end-to-end tests.
  *
  * `close()` is the graceful shutdown (SECURITY-CASES A18): new requests get 503 at once, the
- * listener stops, in-flight requests finish (up to `shutdownGraceMs`), then the dispatcher, the
- * pool and the database close. A verification is one transaction, so a request cut short leaves
- * either everything (binding, completion, record, webhook) or nothing: never a half-consumed
- * nullifier.
+ * listener stops, in-flight requests finish (up to `shutdownGraceMs`), then the audit schedule,
+ * the dispatcher, the pool and the database close. A verification is one transaction, so a
+ * request cut short leaves either everything (binding, completion, record, audit entry, webhook)
+ * or nothing: never a half-consumed nullifier.
  */
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -31,14 +32,18 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { createApp, type VerifierDeps } from './app.js';
 import {
+  auditAnchorer,
   checkMirror,
   clockProbe,
   gateMirror,
   gateRelayer,
   registryIssuerCheck,
   registryRootCheck,
+  serialQueue,
 } from './chain.js';
 import type { VerifierConfig } from './config.js';
+import { auditCheckpointer, scheduleCheckpoints, type AuditCheckpointer } from './domain/audit.js';
+import { signCheckpoint } from './domain/audit-checkpoint.js';
 import { listMirroredPolicies, markPolicyDisabled } from './domain/policy-store.js';
 import { createWebhookDispatcher, enqueueWebhook } from './domain/webhooks.js';
 import { VerifierError } from './errors.js';
@@ -53,6 +58,8 @@ export interface RunningVerifier {
   pool: VerifierPool;
   /** Delivers due webhooks now (also runs every second). */
   deliverWebhooks(): Promise<void>;
+  /** The audit log's checkpoints (what `POST /audit/checkpoints` and the schedule call). */
+  audit: AuditCheckpointer;
   close(): Promise<void>;
 }
 
@@ -114,12 +121,29 @@ export async function startVerifier(
         }).walletClient
       : undefined;
     const gate = { chainId, address: gateAddress };
+    // One key, one nonce sequence: mirrors, relays and anchors queue behind each other.
+    const queue = serialQueue();
     const mirror = relayerWallet
-      ? gateMirror({ publicClient, walletClient: relayerWallet, gate: gateAddress })
+      ? gateMirror({ publicClient, walletClient: relayerWallet, gate: gateAddress, queue })
       : undefined;
     const relayer = relayerWallet
-      ? gateRelayer({ publicClient, walletClient: relayerWallet, gate: gateAddress })
+      ? gateRelayer({ publicClient, walletClient: relayerWallet, gate: gateAddress, queue })
       : undefined;
+    const anchorAddress = deployment.contracts.auditAnchor.address;
+    const audit = auditCheckpointer({
+      dataSource,
+      sign: (claims) => signCheckpoint({ did, signer, claims }),
+      chainId,
+      anchor: anchorAddress,
+      anchorer: relayerWallet
+        ? auditAnchorer({ publicClient, walletClient: relayerWallet, anchor: anchorAddress, queue })
+        : undefined,
+      now,
+      logger,
+    });
+    if (!relayerWallet) {
+      logger.warn('audit checkpoints are signed but not anchored: no VERIFIER_RELAYER_KEY');
+    }
 
     const secrets = new Map(config.marketplaces.map((m) => [m.id, m.webhookSecret]));
     const dispatcher = createWebhookDispatcher({
@@ -184,6 +208,7 @@ export async function startVerifier(
       gate,
       mirror,
       relayer,
+      audit,
       onFinal: async (tx, final) => {
         if (!final.request.webhookUrl) return;
         const policy = await tx
@@ -230,6 +255,13 @@ export async function startVerifier(
     server.on('request', app);
     dispatcher.start(options.webhookIntervalMs ?? 1_000);
     closers.push(() => dispatcher.stop());
+    if (config.auditAnchorSeconds > 0) {
+      const schedule = scheduleCheckpoints(audit, {
+        intervalMs: config.auditAnchorSeconds * 1_000,
+        logger,
+      });
+      closers.push(() => schedule.stop());
+    }
     closers.push(async () => {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -253,6 +285,7 @@ export async function startVerifier(
       deliverWebhooks: async () => {
         await dispatcher.runOnce();
       },
+      audit,
       close: closeAll,
     };
   } catch (err) {

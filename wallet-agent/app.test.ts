@@ -25,6 +25,8 @@ let wallet: Wallet;
 let server: Server;
 let port: number;
 let receiptId: string;
+/** The account of the stored consent (the wallet's own record of it; not in the receipt). */
+const CONSENT_ACCOUNT = '0x2222222222222222222222222222222222222222';
 
 /** A raw HTTP request (fetch would not let a test set Host or Origin). */
 function call(
@@ -86,7 +88,7 @@ beforeAll(async () => {
     verifier: 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa',
     policyId: 'adults',
     receipt: JSON.stringify({
-      version: 'zkrep-consent/1',
+      version: 'zkrep-consent/2',
       receiptId,
       requestId: 'req-1',
       verifier: 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa',
@@ -95,10 +97,10 @@ beforeAll(async () => {
       legalBasis: 'legal_obligation',
       retentionDays: 90,
       predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
-      account: '0x1111111111111111111111111111111111111111',
       consentedAt: 1_790_000_100,
     }),
     receiptHash: `0x${'ab'.repeat(32)}`,
+    account: CONSENT_ACCOUNT,
     status: 'given',
     createdAt: 1_790_000_100,
     withdrawnAt: null,
@@ -182,6 +184,7 @@ describe('the consent page', () => {
     const res = await call('GET', '/history', cookie);
     expect(res.text).toContain('birthDate ageAtLeast 18');
     expect(res.text).toContain('Alcohol may only be sold to adults.');
+    expect(res.text).toContain(`for ${CONSENT_ACCOUNT}`);
     expect(res.text).not.toContain('1990-02-28');
   });
 

@@ -367,7 +367,7 @@ function program(cli: Cli): Command {
           : list
               .map(
                 (c) =>
-                  `${c.receiptId}  ${c.status.padEnd(9)} ${date(c.givenAt)}  ${c.receipt.verifier}\n    policy ${c.receipt.policyId}: "${c.receipt.purpose}", kept ${c.receipt.retentionDays} days`,
+                  `${c.receiptId}  ${c.status.padEnd(9)} ${date(c.givenAt)}  ${c.receipt.verifier}\n    policy ${c.receipt.policyId}: "${c.receipt.purpose}", kept ${c.receipt.retentionDays} days, for ${c.account}`,
               )
               .join('\n'),
         list,

@@ -219,6 +219,7 @@ describe('wallet store', () => {
       policyId: 'adults',
       receipt: '{"x":1}',
       receiptHash: `0x${'ab'.repeat(32)}`,
+      account: '0x1111111111111111111111111111111111111111',
       status: 'given',
       createdAt: 1_790_000_000,
       withdrawnAt: null,

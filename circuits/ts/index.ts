@@ -105,7 +105,9 @@ export {
   verifierScope,
   gateSignalHash,
   requestContext,
+  requestDigest,
   requestSignalHash,
+  requestSignalHashOf,
 } from './signals.js';
 export { type WitnessRequest, type CircuitInput, buildWitnessInput } from './inputs.js';
 export {

@@ -2,12 +2,13 @@
  * signals.ts: public-signal order (checked against the compiled circuit's symbol file),
  * strict parsing (A04, A05), and the scope / signal-hash helpers, whose ABI encodings are
  * rebuilt here byte by byte (not with encodeAbiParameters) so that they match what Solidity's
- * abi.encode produces.
+ * abi.encode produces; the request digest and the v2 request signal hash are also recomputed
+ * with viem's encodeAbiParameters, as a regulator's checker would.
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { expectZkError } from '../../test/helpers/expect.js';
-import { getAddress, keccak256, type Address, type Hex } from 'viem';
+import { encodeAbiParameters, getAddress, keccak256, type Address, type Hex } from 'viem';
 import { artifactPath, readLock } from './artifacts.js';
 import { ZK_ERROR } from './errors.js';
 import { SNARK_FIELD_SIZE } from './field.js';
@@ -21,7 +22,9 @@ import {
   gateSignalHash,
   parsePublicSignals,
   requestContext,
+  requestDigest,
   requestSignalHash,
+  requestSignalHashOf,
   verifierScope,
 } from './signals.js';
 
@@ -52,6 +55,8 @@ const uint256Arb = fc.oneof(
 
 const GATE: Address = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
 const SENDER: Address = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8';
+/** SENDER in mixed case with one letter's case flipped: not its EIP-55 checksum. */
+const BAD_CHECKSUM: Address = '0x70997970c51812dc3A010C7d01b50e0d17dc79C8';
 const ZERO32: Hex = `0x${'00'.repeat(32)}`;
 const ONE32: Hex = `0x${'00'.repeat(31)}01`;
 
@@ -208,6 +213,7 @@ describe('gateScope', () => {
     expect(() => gateScope(1n, '0x1234' as Address, 1n)).toThrow(
       expect.objectContaining({ code: 'bad_input' }),
     );
+    expectZkError(() => gateScope(1n, BAD_CHECKSUM, 1n), ZK_ERROR.badInput);
     expect(() => gateScope(1n, GATE, -1n)).toThrow(expect.objectContaining({ code: 'bad_input' }));
     expect(() => gateScope(2n ** 256n, GATE, 1n)).toThrow(
       expect.objectContaining({ code: 'bad_input' }),
@@ -313,12 +319,85 @@ describe('requestContext', () => {
   });
 });
 
+describe('requestDigest', () => {
+  it('equals keccak256(abi.encode(bytes32 challenge, address account)) (property), unreduced', () => {
+    fc.assert(
+      fc.property(bytes32Arb, addressArb, (challenge, account) => {
+        const d = requestDigest(challenge, account);
+        expect(d).toBe(keccak256(`0x${bytes32Word(challenge)}${addrWord(account)}`));
+        expect(d).toBe(
+          keccak256(
+            encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }], [challenge, account]),
+          ),
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('changes with the challenge and the account (property), not with the spelling', () => {
+    fc.assert(
+      fc.property(
+        bytes32Arb,
+        bytes32Arb,
+        addressArb,
+        addressArb,
+        (challenge, other, account, otherAccount) => {
+          const base = requestDigest(challenge, account);
+          if (other !== challenge) expect(requestDigest(other, account)).not.toBe(base);
+          if (otherAccount !== account) {
+            expect(requestDigest(challenge, otherAccount)).not.toBe(base);
+          }
+          expect(requestDigest(challenge, getAddress(account))).toBe(base);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses a challenge that is not 32 bytes and an account that is no address (bad_input)', () => {
+    expectZkError(() => requestDigest('0x01', SENDER), ZK_ERROR.badInput);
+    expectZkError(() => requestDigest(`0x${'00'.repeat(33)}`, SENDER), ZK_ERROR.badInput);
+    expectZkError(() => requestDigest(ONE32, '0x1234' as Address), ZK_ERROR.badInput);
+    expectZkError(() => requestDigest(ONE32, BAD_CHECKSUM), ZK_ERROR.badInput);
+  });
+});
+
+describe('requestSignalHashOf', () => {
+  it('equals keccak256(abi.encode(bytes32 receiptHash, bytes32 requestDigest)) >> 8 (property)', () => {
+    fc.assert(
+      fc.property(bytes32Arb, bytes32Arb, (receipt, digest) => {
+        const h = requestSignalHashOf(receipt, digest);
+        expect(h).toBe(hashWords(bytes32Word(receipt), bytes32Word(digest)));
+        expect(h).toBe(
+          BigInt(
+            keccak256(
+              encodeAbiParameters([{ type: 'bytes32' }, { type: 'bytes32' }], [receipt, digest]),
+            ),
+          ) >> 8n,
+        );
+        expect(h < r).toBe(true);
+        if (receipt !== digest) expect(requestSignalHashOf(digest, receipt)).not.toBe(h);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a receipt hash or a digest that is not exactly 32 bytes (bad_input)', () => {
+    expectZkError(() => requestSignalHashOf('0x01', ONE32), ZK_ERROR.badInput);
+    expectZkError(() => requestSignalHashOf(ONE32, '0x'), ZK_ERROR.badInput);
+  });
+});
+
 describe('requestSignalHash', () => {
-  it('equals keccak256(abi.encode(bytes32, bytes32, address)) >> 8 (property)', () => {
+  it('is requestSignalHashOf(receiptHash, requestDigest(challenge, account)) (property)', () => {
     fc.assert(
       fc.property(bytes32Arb, bytes32Arb, addressArb, (challenge, receipt, account) => {
         const h = requestSignalHash(challenge, receipt, account);
-        expect(h).toBe(hashWords(bytes32Word(challenge), bytes32Word(receipt), addrWord(account)));
+        expect(h).toBe(requestSignalHashOf(receipt, requestDigest(challenge, account)));
+        // Recomputed without the functions under test: the v2 nesting, word by word.
+        const digest = keccak256(`0x${bytes32Word(challenge)}${addrWord(account)}`);
+        expect(h).toBe(hashWords(bytes32Word(receipt), bytes32Word(digest)));
         expect(h < r).toBe(true);
       }),
       { numRuns: 200 },
@@ -350,12 +429,9 @@ describe('requestSignalHash', () => {
     );
   });
 
-  it('refuses challenges and receipts that are not exactly 32 bytes', () => {
-    expect(() => requestSignalHash('0x01', ONE32, SENDER)).toThrow(
-      expect.objectContaining({ code: 'bad_input' }),
-    );
-    expect(() => requestSignalHash(ONE32, '0x', SENDER)).toThrow(
-      expect.objectContaining({ code: 'bad_input' }),
-    );
+  it('refuses challenges, receipts and accounts that are malformed (bad_input)', () => {
+    expectZkError(() => requestSignalHash('0x01', ONE32, SENDER), ZK_ERROR.badInput);
+    expectZkError(() => requestSignalHash(ONE32, '0x', SENDER), ZK_ERROR.badInput);
+    expectZkError(() => requestSignalHash(ONE32, ONE32, BAD_CHECKSUM), ZK_ERROR.badInput);
   });
 });

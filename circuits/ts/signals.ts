@@ -56,9 +56,13 @@ export function formatPublicSignals(signals: PublicSignals): string[] {
 const UINT256_MAX = (1n << 256n) - 1n;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 
+/** A 20-byte address, lowercase or with a valid EIP-55 checksum (what abi.encode accepts). */
 function address(a: unknown, what: string): Address {
-  if (typeof a !== 'string' || !isAddress(a, { strict: false })) {
-    throw new ZkError(ZK_ERROR.badInput, `${what} must be a 20-byte hex address`);
+  if (typeof a !== 'string' || !isAddress(a, { strict: true })) {
+    throw new ZkError(
+      ZK_ERROR.badInput,
+      `${what} must be a 20-byte hex address (lowercase or EIP-55 checksummed)`,
+    );
   }
   return a;
 }
@@ -133,22 +137,47 @@ export function requestContext(challenge: Hex, consentReceiptHash: Hex): Hex {
 }
 
 /**
- * Signal hash for an off-chain proof request: binds the verifier's single-use challenge,
- * the hash of the holder's consent receipt, and the account the result is for.
+ * The request digest of an off-chain proof request: keccak256(abi.encode(bytes32 challenge,
+ * address account)). It binds the verifier's single-use challenge and the account the result is
+ * for, and reveals neither: the challenge is 32 random bytes the verifier keeps, so the digest
+ * cannot be matched against a list of addresses. A compliance report can carry it next to the
+ * consent receipt, and a regulator recomputes the signal hash from the two alone
+ * (`requestSignalHashOf`).
+ */
+export function requestDigest(challenge: Hex, account: Address): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: 'bytes32' }, { type: 'address' }],
+      [bytes32(challenge, 'challenge'), address(account, 'account')],
+    ),
+  );
+}
+
+/**
+ * The signal hash of an off-chain proof request from its two commitments:
+ * keccak256(abi.encode(bytes32 consentReceiptHash, bytes32 requestDigest)) >> 8. What a
+ * regulator checks offline against the proof's `signalHash`, given the consent receipt and the
+ * request digest (and neither the challenge nor the account).
+ */
+export function requestSignalHashOf(consentReceiptHash: Hex, digest: Hex): bigint {
+  return hashToField(
+    encodeAbiParameters(
+      [{ type: 'bytes32' }, { type: 'bytes32' }],
+      [bytes32(consentReceiptHash, 'consent receipt hash'), bytes32(digest, 'request digest')],
+    ),
+  );
+}
+
+/**
+ * Signal hash for an off-chain proof request (protocol v2): binds the hash of the holder's
+ * consent receipt, and through the request digest the verifier's single-use challenge and the
+ * account the result is for: `requestSignalHashOf(consentReceiptHash, requestDigest(challenge,
+ * account))`.
  */
 export function requestSignalHash(
   challenge: Hex,
   consentReceiptHash: Hex,
   account: Address,
 ): bigint {
-  return hashToField(
-    encodeAbiParameters(
-      [{ type: 'bytes32' }, { type: 'bytes32' }, { type: 'address' }],
-      [
-        bytes32(challenge, 'challenge'),
-        bytes32(consentReceiptHash, 'consent receipt hash'),
-        address(account, 'account'),
-      ],
-    ),
-  );
+  return requestSignalHashOf(consentReceiptHash, requestDigest(challenge, account));
 }

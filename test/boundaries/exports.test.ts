@@ -1,10 +1,12 @@
 /**
  * The public modules' export lists, pinned: a name added, removed or renamed in `#zk`,
- * `#contracts` or `#platform` is a deliberate API change that shows up here (and in review).
+ * `#contracts`, `#platform` or `#verifier` is a deliberate API change that shows up here (and in
+ * review).
  * Type-only exports are erased at run time and are covered by the type check instead.
  */
 import * as contracts from '#contracts';
 import * as platform from '#platform';
+import * as verifier from '#verifier';
 import * as zk from '#zk';
 
 const names = (m: object): string[] => Object.keys(m).sort();
@@ -104,7 +106,9 @@ describe('public module exports', () => {
       'readR1csFile',
       'readSymFile',
       'requestContext',
+      'requestDigest',
       'requestSignalHash',
+      'requestSignalHashOf',
       'schemaId',
       'sha256',
       'shutdownZk',
@@ -261,11 +265,33 @@ describe('public module exports', () => {
       'startPostgres',
       'toErrorResponse',
       'ttlCache',
+      'verifyDidJwtSignature',
       'verifyRequestObject',
       'walletUrl',
       'withDatabaseLock',
       'withTransaction',
       'z',
+    ]);
+  });
+
+  it('#verifier', () => {
+    expect(names(verifier)).toEqual([
+      'API_VERSION',
+      'AUDIT_GENESIS_HASH',
+      'CHECKPOINT_TYP',
+      'CheckpointClaims',
+      'VerifierError',
+      'WEBHOOK_EVENT_HEADER',
+      'WEBHOOK_SIGNATURE_HEADER',
+      'auditEntryHash',
+      'createApp',
+      'loadVerifierConfig',
+      'signCheckpoint',
+      'signWebhook',
+      'startVerifier',
+      'verifyAuditLog',
+      'verifyCheckpoint',
+      'verifyWebhookSignature',
     ]);
   });
 

@@ -186,7 +186,11 @@ describe('the wallet CLI', () => {
 
     const answered = await zkrep(['wallet', 'respond', request.walletUrl, '--yes', '--json'], env);
     expect([answered.code, answered.stderr.includes('Proving')]).toEqual([0, true]);
-    const result = JSON.parse(answered.stdout) as { verified: boolean; receiptId: string };
+    const result = JSON.parse(answered.stdout) as {
+      verified: boolean;
+      receiptId: string;
+      account: string;
+    };
     expect(result.verified).toBe(true);
     expect(await requestStatus(v1, request.id)).toBe('verified');
 
@@ -209,8 +213,15 @@ describe('the wallet CLI', () => {
     const consents = JSON.parse((await zkrep(['wallet', 'consents', '--json'], env)).stdout) as {
       receiptId: string;
       status: string;
+      account: string;
+      receipt: Record<string, unknown>;
     }[];
     expect(consents.map((c) => c.status)).toContain('given');
+    // The receipt (v2) names no account; the wallet keeps the account beside it, for the holder.
+    const given = consents.find((c) => c.receiptId === result.receiptId)!;
+    expect(given.receipt).toMatchObject({ version: 'zkrep-consent/2' });
+    expect(given.receipt).not.toHaveProperty('account');
+    expect(given.account).toBe(result.account);
     const withdrawn = await zkrep(
       ['wallet', 'withdraw', result.receiptId.slice(0, 8), '--json'],
       env,
@@ -307,7 +318,6 @@ describe('the wallet library', () => {
         const account = getAddress(`0x${(0xa000 + i * 16 + j).toString(16).padStart(40, '0')}`);
         const receipt = buildConsentReceipt(opened.claims, {
           verifier: opened.verifier,
-          account,
           now: clock(),
         });
         const body = await proveRequest(w, opened, receipt, account);

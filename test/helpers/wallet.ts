@@ -56,11 +56,7 @@ export async function answerRequest(p: {
   );
   if (opened.verifier !== p.verifierDid)
     throw new Error('the request object is from another verifier');
-  const receipt = buildConsentReceipt(opened.claims, {
-    verifier: opened.verifier,
-    account: p.account,
-    now,
-  });
+  const receipt = buildConsentReceipt(opened.claims, { verifier: opened.verifier, now });
   const credential = await verifyIssuedCredential(p.credential, { resolver: p.resolver });
   if (!credential.verified) throw new Error(credential.message);
   return proveAnswer({

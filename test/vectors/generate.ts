@@ -48,6 +48,18 @@ const golden = {
     gateSignalHash_sender2_ctx0: s(
       zk.gateSignalHash('0x0000000000000000000000000000000000000002', `0x${'00'.repeat(32)}`),
     ),
+    // Protocol v2 off-chain binding: challenge 0xab…ab, account 0x…02, receipt hash 0xcd…cd.
+    requestDigest_challengeAB_account2: zk.requestDigest(
+      `0x${'ab'.repeat(32)}`,
+      '0x0000000000000000000000000000000000000002',
+    ),
+    requestSignalHash_challengeAB_receiptCD_account2: s(
+      zk.requestSignalHash(
+        `0x${'ab'.repeat(32)}`,
+        `0x${'cd'.repeat(32)}`,
+        '0x0000000000000000000000000000000000000002',
+      ),
+    ),
   },
   circuit: { publicSignals: w.slice(1, 8).map(s) },
 };

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as zk from '#zk';
+import { encodeAbiParameters, keccak256, type Address, type Hex } from 'viem';
 import { ageFixture, requestFor } from '../fixtures/credentials.js';
 
 const golden = JSON.parse(readFileSync(new URL('./golden.json', import.meta.url), 'utf8'));
@@ -66,6 +67,28 @@ describe('golden vectors: zkrep encodings and hashes', () => {
         zk.gateSignalHash('0x0000000000000000000000000000000000000002', `0x${'00'.repeat(32)}`),
       ),
     ).toBe(g.gateSignalHash_sender2_ctx0);
+  });
+
+  it('the v2 off-chain request binding: request digest and signal hash', () => {
+    const g = golden.fixture;
+    const challenge: Hex = `0x${'ab'.repeat(32)}`;
+    const receiptHash: Hex = `0x${'cd'.repeat(32)}`;
+    const account: Address = '0x0000000000000000000000000000000000000002';
+    // Recomputed here with viem alone, as a regulator's checker would.
+    const digest = keccak256(
+      encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }], [challenge, account]),
+    );
+    const signal =
+      BigInt(
+        keccak256(
+          encodeAbiParameters([{ type: 'bytes32' }, { type: 'bytes32' }], [receiptHash, digest]),
+        ),
+      ) >> 8n;
+    expect(g.requestDigest_challengeAB_account2).toBe(digest);
+    expect(g.requestSignalHash_challengeAB_receiptCD_account2).toBe(String(signal));
+    expect(zk.requestDigest(challenge, account)).toBe(digest);
+    expect(zk.requestSignalHashOf(receiptHash, digest)).toBe(signal);
+    expect(zk.requestSignalHash(challenge, receiptHash, account)).toBe(signal);
   });
 
   it('the circuit computes the same public signals', async () => {

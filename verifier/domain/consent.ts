@@ -1,9 +1,11 @@
 /**
- * The consent receipt a holder sends with a proof (`#platform` `ConsentReceipt`) must describe
- * exactly the request it answers: this request, this verifier, this policy with the purpose,
- * legal basis, retention and predicates the marketplace set, the account the result is for, and a
- * time within the request's life. Only then is its hash (which the proof's signal hash commits
- * to) accepted: a holder cannot be shown one purpose and have a proof recorded under another.
+ * The consent receipt a holder sends with a proof (`#platform` `ConsentReceipt`, v2) must
+ * describe exactly the request it answers: this request, this verifier, this policy with the
+ * purpose, legal basis, retention and predicates the marketplace set, and a time within the
+ * request's life. Only then is its hash (which the proof's signal hash commits to) accepted: a
+ * holder cannot be shown one purpose and have a proof recorded under another. The receipt names
+ * no account: the account is bound by the signal hash itself (with the challenge, through the
+ * request digest; `#zk` `requestSignalHash`), which `verifySubmission` checks.
  *
  * A mismatch is `consent_mismatch` and, like malformed input, completes nothing: the request
  * stays pending (someone who merely saw the QR code cannot burn it with a bogus receipt).
@@ -30,8 +32,6 @@ export function checkConsentReceipt(
     request: ProofRequestRow;
     policy: StoredPolicy;
     verifierId: string;
-    /** Checksummed account of the submission. */
-    account: string;
     now: number;
   },
 ): Hex {
@@ -49,7 +49,6 @@ export function checkConsentReceipt(
       return p.attribute === q.attribute && p.op === q.op && p.value === q.value;
     });
   if (!same) throw mismatch('predicates');
-  if (receipt.account.toLowerCase() !== expected.account.toLowerCase()) throw mismatch('account');
   if (
     receipt.consentedAt < request.createdAt - CONSENT_CLOCK_SKEW_SECONDS ||
     receipt.consentedAt > expected.now + CONSENT_CLOCK_SKEW_SECONDS

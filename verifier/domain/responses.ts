@@ -88,7 +88,6 @@ export async function answerProofRequest(deps: AnswerDeps, answer: Answer): Prom
     request,
     policy,
     verifierId: deps.verifierId,
-    account,
     now,
   });
   const relayAsked = request.relayStatus === 'requested';

@@ -1,7 +1,9 @@
 /**
  * verifySubmission with REAL proofs from the zk core and the real verifier pool, on SQLite and
  * PostgreSQL: the honest submission verifies and completes its request; then, for every check, a
- * submission where only that check fails. Three proofs are made once for the whole file.
+ * submission where only that check fails. Every verdict writes one record and exactly one audit
+ * entry with its outcome and code; a refusal before a verdict writes neither. Three proofs are
+ * made once for the whole file.
  */
 import { agePolicyInput, pendingRequestRow } from '../../test/fixtures/policies.js';
 import {
@@ -22,6 +24,7 @@ import { NOW, ageFixture, requestFor } from '../../test/fixtures/credentials.js'
 import { databaseEngines } from '../../test/helpers/databases.js';
 import { VerifierError } from '../errors.js';
 import {
+  AuditEntryEntity,
   NullifierBindingEntity,
   ProofRequestEntity,
   VERIFIER_ENTITIES,
@@ -105,6 +108,15 @@ async function openRequest(
   return row;
 }
 
+/** The audit entries of request `requestId`, as their parsed bodies. */
+async function auditOf(ds: DataSource, requestId: string): Promise<Record<string, unknown>[]> {
+  const entries = await ds.getRepository(AuditEntryEntity).find({ order: { seq: 'ASC' } });
+  return entries
+    .map((e) => JSON.parse(e.body) as Record<string, unknown>)
+    .filter((b) => b['requestId'] === requestId);
+}
+const auditCount = (ds: DataSource) => ds.getRepository(AuditEntryEntity).count();
+
 interface Setup {
   ds: DataSource;
   deps: VerificationDeps;
@@ -165,6 +177,9 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
       .getRepository(VerificationRecordEntity)
       .findOneByOrFail({ requestId: request.id });
     expect(record).toMatchObject({ outcome: 'failed', reasonCode: code, passExpiresAt: null });
+    expect(await auditOf(s.ds, request.id)).toEqual([
+      expect.objectContaining({ outcome: 'failed', reasonCode: code }),
+    ]);
     if (code !== 'nullifier_reused') {
       expect(record.nullifier).toBeNull();
       expect(await s.ds.getRepository(NullifierBindingEntity).count()).toBe(0);
@@ -207,6 +222,10 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
         createdAt: T + 5,
       },
     ]);
+    expect(await auditOf(s.ds, request.id)).toEqual([
+      expect.objectContaining({ outcome: 'verified', reasonCode: null, nullifier }),
+    ]);
+    expect(await auditCount(s.ds)).toBe(1);
   });
 
   it('completes a request once: a second submission is refused and changes nothing', async () => {
@@ -227,6 +246,7 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
       message: expect.stringMatching(/already been answered/),
     });
     expect(await s.ds.getRepository(VerificationRecordEntity).count()).toBe(1);
+    expect(await auditCount(s.ds)).toBe(1);
   });
 
   it('of two concurrent submissions for one request exactly one completes it', async () => {
@@ -244,6 +264,7 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
     });
     expect(await s.ds.getRepository(VerificationRecordEntity).count()).toBe(1);
     expect(await s.ds.getRepository(NullifierBindingEntity).count()).toBe(1);
+    expect(await auditCount(s.ds)).toBe(1);
   });
 
   it('refuses an expired request, recording nothing', async () => {
@@ -258,6 +279,7 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
     ).toMatchObject({ status: 'pending' });
     expect(await s.ds.getRepository(VerificationRecordEntity).count()).toBe(0);
     expect(await s.ds.getRepository(NullifierBindingEntity).count()).toBe(0);
+    expect(await auditCount(s.ds)).toBe(0);
   });
 
   it('signal_mismatch: the proof is submitted for another account', async () => {
@@ -366,6 +388,7 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
       await s.ds.getRepository(ProofRequestEntity).findOneByOrFail({ id: request.id }),
     ).toMatchObject({ status: 'pending' });
     expect(await s.ds.getRepository(NullifierBindingEntity).count()).toBe(0);
+    expect(await auditCount(s.ds)).toBe(0);
   });
 
   it('an asynchronous root check that answers is used like a synchronous one', async () => {
@@ -496,6 +519,7 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
       await s.ds.getRepository(ProofRequestEntity).findOneByOrFail({ id: request.id }),
     ).toMatchObject({ status: 'pending' });
     expect(await s.ds.getRepository(VerificationRecordEntity).count()).toBe(0);
+    expect(await auditCount(s.ds)).toBe(0);
   });
 
   it('refuses malformed submissions before any work', async () => {
@@ -520,5 +544,6 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
     expect(
       await s.ds.getRepository(ProofRequestEntity).findOneByOrFail({ id: request.id }),
     ).toMatchObject({ status: 'pending' });
+    expect(await auditCount(s.ds)).toBe(0);
   });
 });

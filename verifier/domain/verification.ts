@@ -6,11 +6,13 @@
  *
  *   normalise the input (any shape gets a verdict) → `checkPublicSignals` → the issuer's standing
  *   in IssuerRegistry (active, allowed the schema) → pass not dead on arrival → the pool's strict Groth16 verification → in ONE transaction: bind the nullifier to
- *   the account, complete the request, write the verification record.
+ *   the account, complete the request, write the verification record and append its audit-log
+ *   entry (audit.ts), then the completion hook.
  *
  * A request is completed once. Any verdict — verified or failed — completes it (its challenge is
- * single use); the completion is a conditional UPDATE (`status = 'pending' AND expires_at > now`),
- * so of concurrent submissions for one request exactly one completes it and the others roll back
+ * single use) and appends exactly one audit entry, in the transaction of its record (`complete`
+ * is the one place that writes a record); the completion is a conditional UPDATE
+ * (`status = 'pending' AND expires_at > now`), so of concurrent submissions for one request exactly one completes it and the others roll back
  * (their nullifier bindings with them). A submission for a completed or expired request is
  * refused with `request_completed` / `request_expired` before any work is done.
  * `busy`/`worker_failed` from the pool propagate and leave the request pending (retry).
@@ -37,6 +39,7 @@ import {
   type ProofRequestRow,
   type VerificationOutcome,
 } from '../store/schema.js';
+import { appendVerificationEntry, type VerificationAuditEvent } from './audit.js';
 import { bindNullifier, normalizeAccount } from './nullifiers.js';
 import { requestBinding, type GateTarget, type StoredPolicy } from './requests.js';
 
@@ -60,8 +63,8 @@ export interface VerificationDeps {
   /** Where mirrored policies live: their scope and signal hash are the gate's (requests.ts). */
   gate?: GateTarget | undefined;
   /**
-   * Called inside the transaction that completes a request, after its record is written (the
-   * webhook outbox): a throw rolls the completion back.
+   * Called inside the transaction that completes a request, after its record and audit entry
+   * are written (the webhook outbox): a throw rolls all of it back.
    */
   onComplete?: ((tx: EntityManager, completion: CompletionEvent) => Promise<void>) | undefined;
   /** Unix seconds. */
@@ -137,13 +140,25 @@ export async function verifySubmission(
   if (request.status !== 'pending') throw completedError();
   if (now >= request.expiresAt) throw expiredError();
 
-  const record = { request, policy, account, consentReceiptHash, now, onComplete: deps.onComplete };
+  const binding = requestBinding(policy, deps.verifierId, deps.gate);
+  const record: Omit<Completion, 'outcome' | 'code' | 'nullifier' | 'passExpiresAt'> = {
+    request,
+    policy,
+    account,
+    consentReceiptHash,
+    now,
+    scope: expectedScope(binding, policy.id).toString(),
+    // Set once the proof and signals are well formed: the audit entry keeps them.
+    evidence: null,
+    onComplete: deps.onComplete,
+  };
   const refuse = (code: ErrorCode, message: string, nullifier: string | null = null) =>
     completeFailed(deps.dataSource, { ...record, code, message, nullifier });
 
   const item = normalizeVerifyItem(submission.proof, submission.publicSignals);
   if (isVerifyFailure(item)) return refuse(item.code, item.message);
   const signals = parsePublicSignals(item.publicSignals);
+  record.evidence = { proof: item.proof, publicSignals: item.publicSignals, signals };
 
   const trustedIssuers = new Set(policy.trustedIssuers.map((k) => BigInt(k)));
   // Asked before the synchronous checks, and only for a trusted issuer (no chain reads on behalf
@@ -158,9 +173,8 @@ export async function verifySubmission(
         deps.issuerStanding(signals.issuerKeyHash, policy.query.schema),
       ])
     : [false, null];
-  const binding = requestBinding(policy, deps.verifierId, deps.gate);
   const check = checkPublicSignals(signals, {
-    scope: expectedScope(binding, policy.id),
+    scope: BigInt(record.scope),
     queryHash: policy.queryHash,
     signalHash: expectedSignalHash(binding, {
       challenge: request.challenge as Hex,
@@ -223,6 +237,9 @@ interface Completion {
   account: string;
   consentReceiptHash: string;
   now: number;
+  /** The scope the verifier expects (decimal). */
+  scope: string;
+  evidence: VerificationAuditEvent['evidence'];
   outcome: VerificationOutcome;
   code: ErrorCode | null;
   nullifier: string | null;
@@ -230,9 +247,10 @@ interface Completion {
 }
 
 /**
- * Completes the request (only if still pending and unexpired: one winner) and writes its record.
- * Throws `request_completed` / `request_expired` when that happened meanwhile (the caller's
- * transaction rolls back).
+ * Completes the request (only if still pending and unexpired: one winner), writes its record and
+ * appends its audit entry (never the account), then calls the completion hook. Throws
+ * `request_completed` / `request_expired` when that happened meanwhile (the caller's transaction
+ * rolls back, as it does on any throw: record and entry exist together or not at all).
  */
 async function complete(tx: EntityManager, c: Completion): Promise<void> {
   const res = await tx
@@ -263,6 +281,16 @@ async function complete(tx: EntityManager, c: Completion): Promise<void> {
     consentReceiptHash: c.consentReceiptHash,
     passExpiresAt: c.passExpiresAt,
     createdAt: c.now,
+  });
+  await appendVerificationEntry(tx, {
+    requestId: c.request.id,
+    policy: c.policy,
+    scope: c.scope,
+    consentReceiptHash: c.consentReceiptHash,
+    outcome: c.outcome,
+    code: c.code,
+    evidence: c.evidence,
+    at: c.now,
   });
   await c.onComplete?.(tx, {
     request: c.request,

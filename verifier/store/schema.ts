@@ -6,12 +6,16 @@
  * belongs to; a verification record is an outcome, a reason code, the nullifier and the hash of
  * the holder's consent receipt.
  *
+ * The audit log (`verifier_audit_entry`, its head and its checkpoints) is an append-only hash
+ * chain of verification events (verifier/domain/audit-chain.ts): policies, hashes, nullifiers and
+ * codes, never an account or an attribute value.
+ *
  * Times are unix seconds in BIGINT columns; TypeORM returns them as strings on PostgreSQL, so
  * the columns convert with `Number()` (all values are < 2^53). Field elements (query hashes,
  * scopes, nullifiers) are decimal strings; accounts are checksummed 0x addresses.
  */
 import { bigintColumn, createTablesMigration, ddl, nullableBigintColumn } from '#platform';
-import { EntitySchema } from 'typeorm';
+import { EntitySchema, type QueryRunner } from 'typeorm';
 
 export type PolicyStatus = 'active' | 'disabled';
 export type RequestStatus = 'pending' | 'verified' | 'failed';
@@ -80,6 +84,41 @@ export interface VerificationRecordRow {
   createdAt: number;
 }
 
+/** One audit-log entry (verifier/domain/audit-chain.ts): seq 1, 2, 3… without gaps. */
+export interface AuditEntryRow {
+  seq: number;
+  /** 'verification' (room for 'withdrawal', 'erasure', 'purge'). */
+  kind: string;
+  /** Unix seconds. */
+  at: number;
+  /** The event: RFC 8785 canonical JSON. */
+  body: string;
+  prevHash: string;
+  hash: string;
+}
+
+/** The log's head (one row, id 1): the last entry's seq and hash (seq 0: empty). */
+export interface AuditHeadRow {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+/** A checkpoint of the log: the head at `seq`, signed by the verifier DID, maybe anchored. */
+export interface AuditCheckpointRow {
+  seq: number;
+  hash: string;
+  /** Unix seconds. */
+  at: number;
+  /** The signed checkpoint (compact JWS; audit-checkpoint.ts). */
+  jws: string;
+  /** The AuditAnchor transaction that anchored it (null: not anchored, or not yet). */
+  anchorTx: string | null;
+  /** The account that sent `anchorTx`. */
+  anchoredBy: string | null;
+  chainId: number;
+}
+
 export const PolicyEntity = new EntitySchema<PolicyRow>({
   name: 'VerifierPolicy',
   tableName: 'verifier_policy',
@@ -141,11 +180,51 @@ export const VerificationRecordEntity = new EntitySchema<VerificationRecordRow>(
   },
 });
 
+export const AuditEntryEntity = new EntitySchema<AuditEntryRow>({
+  name: 'VerifierAuditEntry',
+  tableName: 'verifier_audit_entry',
+  columns: {
+    seq: { primary: true, ...bigintColumn },
+    kind: { type: 'varchar', length: 32 },
+    at: { ...bigintColumn },
+    body: { type: 'text' },
+    prevHash: { name: 'prev_hash', type: 'varchar', length: 66 },
+    hash: { type: 'varchar', length: 66 },
+  },
+});
+
+export const AuditHeadEntity = new EntitySchema<AuditHeadRow>({
+  name: 'VerifierAuditHead',
+  tableName: 'verifier_audit_head',
+  columns: {
+    id: { type: 'integer', primary: true },
+    seq: { ...bigintColumn },
+    hash: { type: 'varchar', length: 66 },
+  },
+});
+
+export const AuditCheckpointEntity = new EntitySchema<AuditCheckpointRow>({
+  name: 'VerifierAuditCheckpoint',
+  tableName: 'verifier_audit_checkpoint',
+  columns: {
+    seq: { primary: true, ...bigintColumn },
+    hash: { type: 'varchar', length: 66 },
+    at: { ...bigintColumn },
+    jws: { type: 'text' },
+    anchorTx: { name: 'anchor_tx', type: 'varchar', length: 66, nullable: true },
+    anchoredBy: { name: 'anchored_by', type: 'varchar', length: 42, nullable: true },
+    chainId: { name: 'chain_id', ...bigintColumn },
+  },
+});
+
 export const VERIFIER_ENTITIES = [
   PolicyEntity,
   ProofRequestEntity,
   NullifierBindingEntity,
   VerificationRecordEntity,
+  AuditEntryEntity,
+  AuditHeadEntity,
+  AuditCheckpointEntity,
 ];
 
 const { text, bigint: big } = ddl;
@@ -215,4 +294,56 @@ export const CreateVerifierTables1764633600000 = createTablesMigration(
   ],
 );
 
-export const VERIFIER_MIGRATIONS = [CreateVerifierTables1764633600000];
+/** The prev hash of the first audit entry (audit-chain.ts `AUDIT_GENESIS_HASH`). */
+const AUDIT_GENESIS = `0x${'0'.repeat(64)}`;
+
+const AuditTables = createTablesMigration('CreateVerifierAuditTables1764806400000', () => [
+  {
+    name: 'verifier_audit_entry',
+    columns: [
+      { ...big('seq'), isPrimary: true },
+      text('kind', 32),
+      big('at'),
+      { name: 'body', type: 'text' },
+      text('prev_hash', 66),
+      text('hash', 66),
+    ],
+  },
+  {
+    name: 'verifier_audit_head',
+    columns: [{ name: 'id', type: 'integer', isPrimary: true }, big('seq'), text('hash', 66)],
+  },
+  {
+    name: 'verifier_audit_checkpoint',
+    columns: [
+      { ...big('seq'), isPrimary: true },
+      text('hash', 66),
+      big('at'),
+      { name: 'jws', type: 'text' },
+      { ...text('anchor_tx', 66), isNullable: true },
+      { ...text('anchored_by', 42), isNullable: true },
+      big('chain_id'),
+    ],
+  },
+]);
+
+/**
+ * Creates the audit log's tables and its head row (seq 0, the genesis hash): every append
+ * updates that one row, which serialises appends (audit.ts).
+ */
+export class CreateVerifierAuditTables1764806400000 extends AuditTables {
+  override async up(q: QueryRunner): Promise<void> {
+    await super.up(q);
+    await q.manager
+      .createQueryBuilder()
+      .insert()
+      .into('verifier_audit_head', ['id', 'seq', 'hash'])
+      .values({ id: 1, seq: 0, hash: AUDIT_GENESIS })
+      .execute();
+  }
+}
+
+export const VERIFIER_MIGRATIONS = [
+  CreateVerifierTables1764633600000,
+  CreateVerifierAuditTables1764806400000,
+];

@@ -23,6 +23,8 @@ export interface ConsentView {
   givenAt: number;
   withdrawnAt: number | null;
   receiptHash: string;
+  /** The account the proof was for (kept by the wallet: the receipt does not name it). */
+  account: string;
   receipt: ConsentReceipt;
 }
 
@@ -44,6 +46,7 @@ export async function listConsents(wallet: Wallet): Promise<ConsentView[]> {
       givenAt: r.createdAt,
       withdrawnAt: r.withdrawnAt,
       receiptHash: r.receiptHash,
+      account: r.account,
       receipt,
     };
   });

@@ -14,7 +14,8 @@
  * 2. `review`: the plain-words disclosure and its warnings (domain/disclosure.ts); a `refuse`
  *    warning stops here unless the holder overrides it explicitly.
  * 3. `consent`: the holder says yes or no (`consent_declined`); on yes the consent receipt is
- *    written (ISO/IEC TS 27560 / Kantara fields: `#platform` consent.ts) and kept.
+ *    written (ISO/IEC TS 27560 / Kantara fields, no personal data: `#platform` consent.ts) and
+ *    kept, with the account it is for beside it (the holder's own record; the receipt names none).
  * 4. `prove`: a credential of the policy's type from an issuer it trusts, still valid and ours;
  *    the issuer's current revocation snapshot, from which the non-membership proof is built
  *    locally; the witness and the Groth16 proof, with the signal hash binding the challenge, the
@@ -53,7 +54,12 @@ import {
 import type { Resolvable } from 'did-resolver';
 import { getAddress, isAddress, type Address, type Hex } from 'viem';
 import { WalletError } from '../errors.js';
-import { ConsentEntity, PresentationEntity, type PresentationOutcome } from '../store/schema.js';
+import {
+  ConsentEntity,
+  PresentationEntity,
+  type ConsentRow,
+  type PresentationOutcome,
+} from '../store/schema.js';
 import { storageError, type Wallet } from '../wallet.js';
 import type { CredentialCheck } from '#issuer';
 import { checkOwnCredential, openCredential } from './credentials.js';
@@ -400,24 +406,23 @@ export async function respond(
     if (!yes) throw new WalletError('consent_declined', 'you did not consent; nothing was sent');
     const receipt = buildConsentReceipt(opened.claims, {
       verifier: opened.verifier,
-      account,
       now: wallet.now(),
     });
     receiptId = receipt.receiptId;
+    const consent: ConsentRow = {
+      receiptId: receipt.receiptId,
+      requestId: receipt.requestId,
+      verifier: receipt.verifier,
+      policyId: receipt.policyId,
+      receipt: canonicalConsentReceipt(receipt),
+      receiptHash: consentReceiptHash(receipt),
+      account,
+      status: 'given',
+      createdAt: receipt.consentedAt,
+      withdrawnAt: null,
+    };
     try {
-      await withTransaction(wallet.dataSource, (m) =>
-        m.insert(ConsentEntity, {
-          receiptId: receipt.receiptId,
-          requestId: receipt.requestId,
-          verifier: receipt.verifier,
-          policyId: receipt.policyId,
-          receipt: canonicalConsentReceipt(receipt),
-          receiptHash: consentReceiptHash(receipt),
-          status: 'given',
-          createdAt: receipt.consentedAt,
-          withdrawnAt: null,
-        }),
-      );
+      await withTransaction(wallet.dataSource, (m) => m.insert(ConsentEntity, consent));
     } catch (e) {
       throw storageError(e, 'the consent receipt was not saved');
     }

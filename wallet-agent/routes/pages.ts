@@ -199,7 +199,7 @@ export function pageRoutes(deps: WalletAppDeps): Router {
       ? `<table id="consents"><thead><tr><th>Given</th><th>To</th><th>Purpose</th><th>Status</th></tr></thead><tbody>${consents
           .map(
             (c) =>
-              `<tr><td>${when(c.givenAt)}</td><td class="did">${esc(c.receipt.verifier)}</td><td>${esc(c.receipt.purpose)}<br><small>kept ${esc(c.receipt.retentionDays)} days</small></td><td>${
+              `<tr><td>${when(c.givenAt)}</td><td class="did">${esc(c.receipt.verifier)}<br><small>for ${esc(c.account)}</small></td><td>${esc(c.receipt.purpose)}<br><small>kept ${esc(c.receipt.retentionDays)} days</small></td><td>${
                 c.status === 'given'
                   ? `given <form method="post" action="/consents/${esc(c.receiptId)}/withdraw" class="inline"><input type="hidden" name="csrf" value="${esc(csrf)}"><button type="submit" class="secondary">Withdraw</button></form>`
                   : `withdrawn ${when(c.withdrawnAt)}`

@@ -6,8 +6,9 @@
  *   and the BIP-39 seed (sealed).
  * - `wallet_credential`: a credential's metadata in the clear (type, issuer, dates) and the
  *   credential itself (a VC JWT holding personal data) sealed with the wallet key.
- * - `wallet_consent`: the consent receipts the holder gave (they hold no personal data: the
- *   verifier, the policy's terms and predicates, the pseudonymous account) and their withdrawal.
+ * - `wallet_consent`: the consent receipts the holder gave (v2: no personal data — the verifier,
+ *   the policy's terms and predicates, the time), their withdrawal, and, for the holder's own view,
+ *   the account each consent was for (the receipt no longer names it; the proof binds it).
  * - `wallet_presentation`: the holder's log of every presentation, successful or not: who asked,
  *   which attributes and predicates, the outcome and the reason, never an attribute value.
  *   Only the holder deletes it (`history --clear`).
@@ -45,6 +46,8 @@ export interface ConsentRow {
   /** The receipt as JSON (canonical form: what the proof's signal hash binds). */
   receipt: string;
   receiptHash: string;
+  /** The account the proof was for (the holder's own record: the receipt does not name it). */
+  account: string;
   status: ConsentStatus;
   createdAt: number;
   withdrawnAt: number | null;
@@ -104,6 +107,7 @@ export const ConsentEntity = new EntitySchema<ConsentRow>({
     policyId: { name: 'policy_id', type: 'varchar', length: 64 },
     receipt: { type: 'text' },
     receiptHash: { name: 'receipt_hash', type: 'varchar', length: 66 },
+    account: { type: 'varchar', length: 42 },
     status: { type: 'varchar', length: 16 },
     createdAt: { name: 'created_at', ...bigintColumn },
     withdrawnAt: { name: 'withdrawn_at', ...nullableBigintColumn },
@@ -165,6 +169,7 @@ export const CreateWalletTables1764720000000 = createTablesMigration(
         text('policy_id', 64),
         { name: 'receipt', type: 'text' },
         text('receipt_hash', 66),
+        text('account', 42),
         text('status', 16),
         big('created_at'),
         big('withdrawn_at', true),
