@@ -30,7 +30,7 @@ import { appendAuditEntry, auditCheckpointer } from './domain/audit.js';
 import { CHECKPOINT_TYP, signCheckpoint } from './domain/audit-checkpoint.js';
 import { createPolicy } from './domain/policy-store.js';
 import { createProofRequest, requestBinding, requestClaims } from './domain/requests.js';
-import { VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from './store/schema.js';
+import { ProofRequestEntity, VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from './store/schema.js';
 
 const engines = databaseEngines({ entities: VERIFIER_ENTITIES, migrations: VERIFIER_MIGRATIONS });
 const KEY_A = 'market-a-key-0123456789abcdef';
@@ -224,6 +224,56 @@ describe('a full verifier queue (A08)', () => {
       expect(await res.json()).toMatchObject({ code: 'busy' });
       const status = await fetch(`${s.url}/v1/requests/${request.id}`, as(KEY_A));
       expect(await status.json()).toMatchObject({ status: 'pending', result: null });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('the request object', () => {
+  it('is served while the request can be answered; not once answered (409) or expired (410)', async () => {
+    const ds = await engines.open('sqlite');
+    const t0 = 1_790_000_000;
+    let now = t0;
+    const policy = await createPolicy(
+      ds,
+      agePolicyInput({ marketplaceId: 'a', trustedIssuers: [TEST_ISSUER_KEY_HASH] }),
+      t0,
+    );
+    const sign = async () => 'h.p.s';
+    const open = await createProofRequest(ds, {
+      policyId: policy.id,
+      now: t0,
+      ttlSeconds: 600,
+      sign,
+    });
+    const answered = await createProofRequest(ds, {
+      policyId: policy.id,
+      now: t0,
+      ttlSeconds: 600,
+      sign,
+    });
+    await ds
+      .getRepository(ProofRequestEntity)
+      .update(
+        { id: answered.id },
+        { status: 'failed', account: '0x1111111111111111111111111111111111111111' },
+      );
+    const s = await serve(ds, { now: () => now });
+    try {
+      const get = (id: string) => fetch(`${s.url}/v1/requests/${id}/request.jwt`);
+      const pending = await get(open.id);
+      expect(pending.status).toBe(200);
+      expect(await pending.text()).toBe('h.p.s');
+      const done = await get(answered.id);
+      expect(done.status).toBe(409);
+      expect(await done.json()).toMatchObject({ code: 'request_completed' });
+      now = t0 + 599;
+      expect((await get(open.id)).status).toBe(200);
+      now = t0 + 600;
+      const late = await get(open.id);
+      expect(late.status).toBe(410);
+      expect(await late.json()).toMatchObject({ code: 'request_expired' });
     } finally {
       await s.close();
     }

@@ -20,7 +20,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createClients, getLatestAnchor, type AnvilChain, type ReadClient } from '#contracts';
 import type { RunningIssuer } from '#issuer';
-import { buildConsentReceipt, verifyRequestObject } from '#platform';
+import {
+  buildConsentReceipt,
+  canonicalConsentReceipt,
+  consentReceiptHash,
+  verifyRequestObject,
+} from '#platform';
 import {
   auditEntryHash,
   loadVerifierConfig,
@@ -31,7 +36,7 @@ import {
   type AuditEntry,
   type RunningVerifier,
 } from '#verifier';
-import { shutdownZk, verify } from '#zk';
+import { parsePublicSignals, requestSignalHashOf, shutdownZk, verify } from '#zk';
 import { ES256KSigner } from 'did-jwt';
 import { pino, type Logger } from 'pino';
 import { getAddress, type Address, type Hex } from 'viem';
@@ -188,6 +193,7 @@ const anchorAddress = () => verifier.deployment.contracts.auditAnchor.address;
 
 describe('audit e2e: every verdict is an entry', () => {
   let entries: AuditEntry[];
+  let ids: string[] = [];
 
   it('verified, failed, unparsable and relayed answers append one entry each', async () => {
     const offChain = await createPolicy(verifier, { id: 'audit-adults' });
@@ -222,6 +228,7 @@ describe('audit e2e: every verdict is an entry', () => {
     const relayed = await submit(verifier, r4, await answerFor(r4, account(0xca11)));
     expect(await relayed.json()).toMatchObject({ verified: true, relay: { status: 'confirmed' } });
 
+    ids = [r1.id, r2.id, r3.id, r4.id];
     entries = await exportLog(verifier);
     expect(entries.map((e) => [e.seq, e.kind])).toEqual([
       [1, 'verification'],
@@ -244,6 +251,34 @@ describe('audit e2e: every verdict is an entry', () => {
       predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
     });
   }, 120_000);
+
+  it('each entry and record keeps the consent receipt; off-chain, the request digest lets the signal hash be checked from the receipt alone', async () => {
+    const bodies = entries.map(bodyOf);
+    const receipt = honest.consentReceipt;
+    const off = bodies[0]!;
+    expect(off['consentReceipt']).toEqual(receipt);
+    expect(off['consentReceiptHash']).toBe(consentReceiptHash(receipt));
+    // what a regulator can do offline: receipt → hash → signal hash, no challenge, no account
+    const signals = parsePublicSignals(off['publicSignals'] as string[]);
+    expect(requestSignalHashOf(consentReceiptHash(receipt), off['requestDigest'] as Hex)).toBe(
+      signals.signalHash,
+    );
+    // the digest hides the account: it is not the account, nor any 20-byte value of it
+    expect(JSON.stringify(off).toLowerCase()).not.toContain(
+      account(0xa11ce).slice(2).toLowerCase(),
+    );
+    // a gate binding has no digest (its account is the on-chain pass holder); its receipt is kept
+    expect(bodies[3]!['requestDigest']).toBeNull();
+    expect(bodies[3]!['consentReceipt']).toMatchObject({ requestId: ids[3] });
+    // the verification record keeps the receipt as canonical JSON
+    const row = (await verifier.dataSource
+      .getRepository('VerifierVerificationRecord')
+      .findOneByOrFail({ requestId: ids[0] })) as { consentReceipt: string | null };
+    expect(row.consentReceipt).toBe(canonicalConsentReceipt(receipt));
+    // once answered, the request object (which carries the challenge) is no longer served
+    const again = await fetch(`${verifier.url}/v1/requests/${ids[0]}/request.jwt`);
+    expect(again.status).toBe(409);
+  });
 
   it('the exported log verifies, and every logged proof verifies again', async () => {
     expect(verifyAuditLog(entries)).toEqual({

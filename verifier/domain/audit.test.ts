@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { ES256KSigner, decodeJWT } from 'did-jwt';
 import { pino } from 'pino';
 import type { DataSource } from 'typeorm';
+import type { Address, Hex } from 'viem';
 import { compilePolicy, openDatabase, withTransaction } from '#platform';
 import {
   AGE_SCHEMA,
@@ -21,6 +22,7 @@ import {
   issuerKeyHash,
   prove,
   readLock,
+  requestDigest,
   requestSignalHash,
   shutdownZk,
   verify,
@@ -193,6 +195,8 @@ describe.each(engines.list)('the audit log on %s', (engine: Engine) => {
         revocationRoot: root,
         nullifier,
         consentReceiptHash: RECEIPT,
+        consentReceipt: null, // this submission came without one (see verification.test.ts)
+        requestDigest: requestDigest(request.challenge as Hex, ALICE as Address),
         outcome: 'verified',
         reasonCode: null,
         proofTime: T, // the unix part of the time signal (the proof was made at NOW)

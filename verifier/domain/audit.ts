@@ -22,7 +22,7 @@
  * Entry bodies hold no personal data: no account, no attribute value (only the policy's own
  * predicates), no holder DID. See `verificationAuditBody`.
  */
-import { insertIfAbsent, withTransaction } from '#platform';
+import { insertIfAbsent, withTransaction, type ConsentReceipt } from '#platform';
 import { ZkrepError, decodeProofTime, readLock, type ErrorCode, type PublicSignals } from '#zk';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -117,6 +117,10 @@ export interface VerificationAuditEvent {
   /** The scope the verifier expected (decimal). */
   scope: string;
   consentReceiptHash: string;
+  /** The receipt (no personal data), when the submission came with one. */
+  consentReceipt: ConsentReceipt | null;
+  /** `requestDigest(challenge, account)` of an off-chain binding; null for a gate binding. */
+  requestDigest: string | null;
   outcome: VerificationOutcome;
   code: ErrorCode | null;
   /** The submission's proof and public signals, when they were well formed (normalised). */
@@ -127,7 +131,9 @@ export interface VerificationAuditEvent {
  * The body of a verification entry. No personal data: ids, the policy's readable predicates and
  * terms, hashes, the per-scope nullifier, the outcome and, so that the proof can be checked again
  * later, the Groth16 proof and its public signals (the signal hash commits to the account only
- * under the request's secret challenge). For a failed submission the signal-derived fields are
+ * under the request's secret challenge), the consent receipt, and for an off-chain binding the
+ * request digest, from which a regulator recomputes the signal hash:
+ * `requestSignalHashOf(consentReceiptHash, requestDigest)` (`#zk`). For a failed submission the signal-derived fields are
  * what it claimed; null when it could not be parsed.
  */
 export function verificationAuditBody(e: VerificationAuditEvent): Record<string, unknown> {
@@ -151,6 +157,8 @@ export function verificationAuditBody(e: VerificationAuditEvent): Record<string,
     revocationRoot: s ? s.revocationRoot.toString() : null,
     nullifier: s ? s.nullifier.toString() : null,
     consentReceiptHash: e.consentReceiptHash,
+    consentReceipt: e.consentReceipt,
+    requestDigest: e.requestDigest,
     outcome: e.outcome,
     reasonCode: e.outcome === 'verified' ? null : e.code,
     proofTime: s ? proofUnixTime(s.time) : null,

@@ -111,6 +111,7 @@ export async function answerProofRequest(deps: AnswerDeps, answer: Answer): Prom
       publicSignals: answer.publicSignals,
       account,
       consentReceiptHash,
+      consentReceipt: answer.consentReceipt,
     },
   );
   if (!relayAsked) return { ...result, requestId: request.id, relay: null };

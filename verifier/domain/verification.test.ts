@@ -32,7 +32,12 @@ import {
   VerificationRecordEntity,
   type ProofRequestRow,
 } from '../store/schema.js';
-import { compilePolicy, type CompiledPolicy, type PolicyInput } from '#platform';
+import {
+  compilePolicy,
+  parseConsentReceipt,
+  type CompiledPolicy,
+  type PolicyInput,
+} from '#platform';
 import { verifySubmission, type RootTerms, type VerificationDeps } from './verification.js';
 
 const engines = databaseEngines({ entities: VERIFIER_ENTITIES, migrations: VERIFIER_MIGRATIONS });
@@ -218,6 +223,7 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
         nullifier,
         account: ALICE,
         consentReceiptHash: RECEIPT,
+        consentReceipt: null,
         passExpiresAt: T + 86_400,
         createdAt: T + 5,
       },
@@ -540,6 +546,20 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
     };
     await expectBadInput({ ...base, account: '0x1234' });
     await expectBadInput({ ...base, consentReceiptHash: '0x1234' });
+    // a well-formed receipt whose hash is not the one the signal hash was computed with
+    const receipt = parseConsentReceipt({
+      version: 'zkrep-consent/2',
+      receiptId: '6f1c1b2a-3d4e-4f50-8a61-7b8c9d0e1f23',
+      requestId: request.id,
+      verifier: VERIFIER_ID,
+      policyId: POLICY.id,
+      purpose: POLICY.purpose,
+      legalBasis: POLICY.legalBasis,
+      retentionDays: POLICY.retentionDays,
+      predicates: POLICY.predicates,
+      consentedAt: T,
+    });
+    await expectBadInput({ ...base, consentReceipt: receipt });
     await expectBadInput({ ...base, request: { ...request, policyId: 'another-policy' } });
     expect(
       await s.ds.getRepository(ProofRequestEntity).findOneByOrFail({ id: request.id }),

@@ -20,13 +20,21 @@
  * Verdicts carry coarse codes only (those of `checkPublicSignals`, `verify`, `pass_already_expired`
  * and `nullifier_reused`) and messages without personal data.
  */
-import { expectedScope, expectedSignalHash, withTransaction } from '#platform';
+import {
+  canonicalConsentReceipt,
+  consentReceiptHash as hashConsentReceipt,
+  expectedScope,
+  expectedSignalHash,
+  withTransaction,
+  type ConsentReceipt,
+} from '#platform';
 import {
   checkPublicSignals,
   decodeProofTime,
   isVerifyFailure,
   normalizeVerifyItem,
   parsePublicSignals,
+  requestDigest,
   type ErrorCode,
   type VerifyResult,
 } from '#zk';
@@ -106,6 +114,11 @@ export interface Submission {
   account: string;
   /** keccak256 of the holder's consent receipt, 0x + 64 hex digits (bound into the signal hash). */
   consentReceiptHash: string;
+  /**
+   * The consent receipt itself (already checked against the request, consent.ts): kept with the
+   * record and in the audit entry. Its hash must be `consentReceiptHash`.
+   */
+  consentReceipt?: ConsentReceipt | undefined;
 }
 
 export type VerificationResult =
@@ -133,6 +146,10 @@ export async function verifySubmission(
     throw new VerifierError('bad_input', 'consentReceiptHash must be 32 bytes of hex');
   }
   const consentReceiptHash = submission.consentReceiptHash.toLowerCase();
+  const receipt = submission.consentReceipt;
+  if (receipt !== undefined && hashConsentReceipt(receipt) !== consentReceiptHash) {
+    throw new VerifierError('bad_input', 'the consent receipt does not have the hash given for it');
+  }
   if (request.policyId !== policy.id) {
     throw new VerifierError('bad_input', 'the proof request is for another policy');
   }
@@ -148,6 +165,13 @@ export async function verifySubmission(
     consentReceiptHash,
     now,
     scope: expectedScope(binding, policy.id).toString(),
+    consentReceipt: receipt ?? null,
+    // Off-chain binding: what lets a regulator check the signal hash from the receipt hash alone
+    // (`requestSignalHashOf(receiptHash, requestDigest)`) without the challenge or the account.
+    requestDigest:
+      binding.kind === 'verifier'
+        ? requestDigest(request.challenge as Hex, account as Address)
+        : null,
     // Set once the proof and signals are well formed: the audit entry keeps them.
     evidence: null,
     onComplete: deps.onComplete,
@@ -239,6 +263,8 @@ interface Completion {
   now: number;
   /** The scope the verifier expects (decimal). */
   scope: string;
+  consentReceipt: ConsentReceipt | null;
+  requestDigest: Hex | null;
   evidence: VerificationAuditEvent['evidence'];
   outcome: VerificationOutcome;
   code: ErrorCode | null;
@@ -279,6 +305,7 @@ async function complete(tx: EntityManager, c: Completion): Promise<void> {
     nullifier: c.nullifier,
     account: c.account,
     consentReceiptHash: c.consentReceiptHash,
+    consentReceipt: c.consentReceipt ? canonicalConsentReceipt(c.consentReceipt) : null,
     passExpiresAt: c.passExpiresAt,
     createdAt: c.now,
   });
@@ -287,6 +314,8 @@ async function complete(tx: EntityManager, c: Completion): Promise<void> {
     policy: c.policy,
     scope: c.scope,
     consentReceiptHash: c.consentReceiptHash,
+    consentReceipt: c.consentReceipt,
+    requestDigest: c.requestDigest,
     outcome: c.outcome,
     code: c.code,
     evidence: c.evidence,

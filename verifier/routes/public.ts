@@ -62,11 +62,22 @@ export function publicRouter(
         content: { 'application/oauth-authz-req+jwt': { schema: z.string() } },
       },
       404: errorResponse('unknown request'),
+      409: errorResponse('already answered'),
+      410: errorResponse('expired'),
     },
   });
   r.get('/v1/requests/:id/request.jwt', async (req, res) => {
     const { id } = parseInput(RequestId, req.params, 'path');
     const row = await pending(id);
+    // Served only while it can be answered: once answered (or expired) its challenge stays with
+    // the verifier, so the request digest kept in the audit log cannot be tested against guessed
+    // accounts by whoever learns the request id (docs/compliance.md).
+    if (row.status !== 'pending') {
+      return httpError('request_completed', 'the proof request has already been answered');
+    }
+    if (deps.now() >= row.expiresAt) {
+      return httpError('request_expired', 'the proof request has expired');
+    }
     res
       .set('cache-control', 'no-store')
       .type('application/oauth-authz-req+jwt')

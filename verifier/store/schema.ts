@@ -15,7 +15,7 @@
  * scopes, nullifiers) are decimal strings; accounts are checksummed 0x addresses.
  */
 import { bigintColumn, createTablesMigration, ddl, nullableBigintColumn } from '#platform';
-import { EntitySchema, type QueryRunner } from 'typeorm';
+import { EntitySchema, TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 export type PolicyStatus = 'active' | 'disabled';
 export type RequestStatus = 'pending' | 'verified' | 'failed';
@@ -79,6 +79,11 @@ export interface VerificationRecordRow {
   nullifier: string | null;
   account: string;
   consentReceiptHash: string;
+  /**
+   * The holder's consent receipt (`zkrep-consent/2`, RFC 8785 canonical JSON: no personal data),
+   * whose hash the proof's signal hash commits to; null for records written before it was kept.
+   */
+  consentReceipt: string | null;
   /** When a verified pass ends (null on failure). */
   passExpiresAt: number | null;
   createdAt: number;
@@ -175,6 +180,7 @@ export const VerificationRecordEntity = new EntitySchema<VerificationRecordRow>(
     nullifier: { type: 'varchar', length: 80, nullable: true },
     account: { type: 'varchar', length: 42 },
     consentReceiptHash: { name: 'consent_receipt_hash', type: 'varchar', length: 66 },
+    consentReceipt: { name: 'consent_receipt', type: 'text', nullable: true },
     passExpiresAt: { name: 'pass_expires_at', ...nullableBigintColumn },
     createdAt: { name: 'created_at', ...bigintColumn },
   },
@@ -343,7 +349,24 @@ export class CreateVerifierAuditTables1764806400000 extends AuditTables {
   }
 }
 
+/** Keeps the consent receipt itself with each verification record (not only its hash). */
+export class AddVerificationConsentReceipt1764892800000 implements MigrationInterface {
+  name = 'AddVerificationConsentReceipt1764892800000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.addColumn(
+      'verifier_verification_record',
+      new TableColumn({ name: 'consent_receipt', type: 'text', isNullable: true }),
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropColumn('verifier_verification_record', 'consent_receipt');
+  }
+}
+
 export const VERIFIER_MIGRATIONS = [
   CreateVerifierTables1764633600000,
   CreateVerifierAuditTables1764806400000,
+  AddVerificationConsentReceipt1764892800000,
 ];
