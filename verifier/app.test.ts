@@ -27,6 +27,7 @@ import {
 import { databaseEngines } from '../test/helpers/databases.js';
 import { createApp, type VerifierDeps } from './app.js';
 import { appendAuditEntry, auditCheckpointer } from './domain/audit.js';
+import { VerifierError } from './errors.js';
 import { CHECKPOINT_TYP, signCheckpoint } from './domain/audit-checkpoint.js';
 import { createPolicy } from './domain/policy-store.js';
 import { createProofRequest, requestBinding, requestClaims } from './domain/requests.js';
@@ -67,6 +68,11 @@ async function serve(
       chain: async () => true,
       clock: async () => true,
     },
+    report: () => Promise.reject(new VerifierError('not_found', 'no reports in this test')),
+    verifyRegulator: (token) =>
+      token === 'regulator.token.ok'
+        ? Promise.resolve('did:ethr:0x7a69:0x00000000000000000000000000000000000000ee')
+        : Promise.reject(new VerifierError('forbidden', 'not a regulator')),
     audit: auditCheckpointer({
       dataSource: ds,
       sign: (claims) => signCheckpoint({ did: VERIFIER_ID, signer, claims }),
@@ -401,6 +407,57 @@ describe('audit checkpoints', () => {
       expect(doc.paths['/audit/checkpoints']?.['post']?.security).toEqual([{ apiKey: [] }]);
       expect(doc.paths['/audit/checkpoints/latest']?.['get']).toBeDefined();
       expect(doc.paths['/audit/checkpoints/latest']?.['get']?.security).toBeUndefined();
+      expect(doc.paths['/v1/reports']?.['post']?.security).toEqual([{ apiKey: [] }]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('POST /v1/reports: the API key names the marketplace reported on (another: 403); a regulator token reports on any; a bad period is a 400', async () => {
+    const asked: unknown[] = [];
+    const s = await serve(await engines.open('sqlite'), {
+      report: async (q) => {
+        asked.push(q);
+        return 'a.b.c';
+      },
+    });
+    try {
+      const post = (body: unknown, headers: Record<string, string> = as(KEY_B).headers) =>
+        fetch(`${s.url}/v1/reports`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+        });
+      const ok = await post({ from: 10, to: 20, policyId: 'p1' });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ jwt: 'a.b.c' });
+      expect(asked).toEqual([{ from: 10, to: 20, policyId: 'p1', marketplaceId: 'b' }]);
+      const noKey = await post({ from: 10, to: 20 }, {});
+      expect(noKey.status).toBe(401);
+      expect(await noKey.json()).toMatchObject({ code: 'unauthorized' });
+      const bad = await post({ from: 20, to: 10 });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ code: 'bad_input' });
+      const other = await post({ from: 10, to: 20, marketplaceId: 'a' });
+      expect(other.status).toBe(403);
+      expect(await other.json()).toMatchObject({ code: 'forbidden' });
+      expect(asked).toHaveLength(1);
+      // A bearer that is no API key but a JWT goes to the regulator check: every marketplace,
+      // or the one it names.
+      const regulator = { authorization: 'Bearer regulator.token.ok' };
+      expect((await post({ from: 10, to: 20 }, regulator)).status).toBe(200);
+      expect((await post({ from: 10, to: 20, marketplaceId: 'a' }, regulator)).status).toBe(200);
+      expect(asked.slice(1)).toEqual([
+        { from: 10, to: 20, policyId: null, marketplaceId: null },
+        { from: 10, to: 20, policyId: null, marketplaceId: 'a' },
+      ]);
+      const refused = await post({ from: 10, to: 20 }, { authorization: 'Bearer some.other.jwt' });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ code: 'forbidden' });
+      // A wrong API key that is not JWT-shaped never reaches the regulator check.
+      const wrongKey = await post({ from: 10, to: 20 }, { authorization: 'Bearer not-a-key' });
+      expect(wrongKey.status).toBe(401);
+      expect(asked).toHaveLength(3);
     } finally {
       await s.close();
     }

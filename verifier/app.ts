@@ -24,6 +24,7 @@ import {
 import { ZkrepError, type VerifyResult } from '#zk';
 import type { MarketplaceAccount } from './config.js';
 import type { AuditCheckpointer } from './domain/audit.js';
+import type { ReportQuery } from './domain/report.js';
 import type { PolicyMirror } from './domain/policy-store.js';
 import type { GateTarget } from './domain/requests.js';
 import type { RequestFinal, Relayer } from './domain/responses.js';
@@ -68,6 +69,10 @@ export interface VerifierDeps {
   onFinal?: ((tx: EntityManager, final: RequestFinal) => Promise<void>) | undefined;
   /** The audit log's checkpoints: signed by the verifier DID, anchored in AuditAnchor. */
   audit: AuditCheckpointer;
+  /** Makes a signed compliance report (domain/report.ts): checkpoint, build, sign as the DID. */
+  report: (q: ReportQuery) => Promise<string>;
+  /** A regulator's bearer token → its DID (domain/regulator.ts `verifyRegulatorToken`). */
+  verifyRegulator: (token: string) => Promise<string>;
   /** Readiness probes: each resolves true when its dependency answers / the clock is sane. */
   ready: {
     database: () => Promise<boolean>;
@@ -139,8 +144,9 @@ export function createApp(deps: VerifierDeps): VerifierApp {
   app.use(probeRoutes(openapi, deps.ready));
   app.use(publicRouter(deps, openapi, metrics));
   app.use(walletRouter(deps, openapi, metrics));
-  app.use('/v1', auth, perKey, marketplaceRouter(deps, openapi));
+  // Before '/v1': POST /v1/reports is answered here, so its key is checked and counted once.
   app.use(auditRouter(deps, openapi, [auth, perKey]));
+  app.use('/v1', auth, perKey, marketplaceRouter(deps, openapi));
 
   finishApp(app, {
     openapi,

@@ -111,6 +111,20 @@ describe('loadVerifierConfig', () => {
     }
   });
 
+  it('VERIFIER_REGULATORS: did:ethr DIDs, none by default; malformed or repeated ones are listed', () => {
+    expect(loadVerifierConfig(good).regulators).toEqual([]);
+    const a = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';
+    const b = 'did:ethr:0x00000000000000000000000000000000000000bb';
+    expect(loadVerifierConfig({ ...good, VERIFIER_REGULATORS: ` ${a}, ${b} ` }).regulators).toEqual(
+      [a, b],
+    );
+    expect(() =>
+      loadVerifierConfig({ ...good, VERIFIER_REGULATORS: `${a},did:web:example.org,${a}` }),
+    ).toThrow(
+      /VERIFIER_REGULATORS entry 2 must be a did:ethr DID.*VERIFIER_REGULATORS has a DID twice/,
+    );
+  });
+
   it('refuses a marketplace id or an API key given twice', () => {
     expect(() =>
       loadVerifierConfig({

@@ -14,6 +14,7 @@
  * | `ZKREP_DEPLOYMENTS_DIR` | where the deployment record `<chainId>.json` is | `contracts/deployments` |
  * | `DID_NETWORK` | the did:ethr network name | `0x<chainId hex>` |
  * | `VERIFIER_RELAYER_KEY` | a funded key: mirrors policies into ZkGate, relays proofs (`verifyFor`) and anchors audit checkpoints | — (no mirroring, no relay; checkpoints signed, not anchored) |
+ * | `VERIFIER_REGULATORS` | did:ethr DIDs, comma-separated, that may request compliance reports (`POST /v1/reports`) with a bearer JWT signed by their own key | — (reports by marketplace API key only) |
  * | `VERIFIER_AUDIT_ANCHOR_SECONDS` | how often the audit log's head is checkpointed and anchored when it moved (0: only on demand) | `3600` |
  * | `VERIFIER_POOL_THREADS` | verifier worker threads | one per core |
  * | `VERIFIER_POOL_MAX_QUEUE` | proofs that may wait before the API answers 503 | `2000` |
@@ -44,10 +45,13 @@ export interface VerifierConfig extends ServiceSettings {
   shutdownGraceMs: number;
   /** Seconds between scheduled audit checkpoints (0: none, only on demand). */
   auditAnchorSeconds: number;
+  /** DIDs that may request compliance reports with their own key (`VERIFIER_REGULATORS`). */
+  regulators: string[];
 }
 
 const MARKETPLACE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SECRET = /^[A-Za-z0-9._~+/=-]{24,256}$/;
+const REGULATOR_DID = /^did:ethr:(?:[A-Za-z0-9]+:)?0x[0-9a-fA-F]{40}(?:[0-9a-fA-F]{26})?$/;
 
 /** Reads and validates the configuration from `env` (default: `process.env`). */
 export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): VerifierConfig {
@@ -95,6 +99,19 @@ export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): Verifi
   const shutdownGraceMs = int('VERIFIER_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000);
   const auditAnchorSeconds = int('VERIFIER_AUDIT_ANCHOR_SECONDS', 3_600, 0, 604_800);
 
+  const regulators = (get('VERIFIER_REGULATORS') ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d.length > 0);
+  regulators.forEach((d, i) => {
+    if (!REGULATOR_DID.test(d)) {
+      problems.push(`VERIFIER_REGULATORS entry ${i + 1} must be a did:ethr DID`);
+    }
+  });
+  if (new Set(regulators).size !== regulators.length) {
+    problems.push('VERIFIER_REGULATORS has a DID twice');
+  }
+
   if (problems.length > 0) {
     throw new VerifierError(
       'config_invalid',
@@ -112,5 +129,32 @@ export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): Verifi
     requestTtlSeconds,
     shutdownGraceMs,
     auditAnchorSeconds,
+    regulators,
   };
+}
+
+/**
+ * What `zkrep report verify` reads from the environment (flags override it): `RPC_URL` (default
+ * http://127.0.0.1:8545) and `ZKREP_DEPLOYMENTS_DIR`.
+ */
+export interface ReportCheckerConfig {
+  /** `RPC_URL`, default http://127.0.0.1:8545. */
+  rpcUrl: string;
+  /** `ZKREP_DEPLOYMENTS_DIR`: the checker's own deployment records (registry, AuditAnchor). */
+  deploymentsDir: string | undefined;
+}
+
+/** The report checker's configuration (`config_invalid` listing every problem). */
+export function loadReportCheckerConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  flags: { rpcUrl?: string | undefined } = {},
+): ReportCheckerConfig {
+  const problems: string[] = [];
+  const rpcUrl = flags.rpcUrl ?? env['RPC_URL'] ?? 'http://127.0.0.1:8545';
+  if (!/^https?:\/\/[^\s]+$/.test(rpcUrl)) problems.push('the RPC URL must be an http(s) URL');
+  const deploymentsDir = env['ZKREP_DEPLOYMENTS_DIR'] || undefined;
+  if (problems.length > 0) {
+    throw new VerifierError('config_invalid', `invalid configuration: ${problems.join('; ')}`);
+  }
+  return { rpcUrl, deploymentsDir };
 }

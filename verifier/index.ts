@@ -6,7 +6,9 @@ export { loadVerifierConfig, type MarketplaceAccount, type VerifierConfig } from
 export { VerifierError } from './errors.js';
 export {
   AUDIT_GENESIS_HASH,
+  auditBodyHash,
   auditEntryHash,
+  redactAuditEntry,
   verifyAuditLog,
   type AuditCheckpointRef,
   type AuditEntry,
@@ -20,6 +22,22 @@ export {
   signCheckpoint,
   verifyCheckpoint,
 } from './domain/audit-checkpoint.js';
+export {
+  REPORT_TYP,
+  signReport,
+  verifyReportSignature,
+  type ComplianceReport,
+  type ReportCheckpoint,
+  type ReportCounts,
+} from './domain/report.js';
+export {
+  checkReport,
+  REPORT_CHECKS,
+  type ReportCheck,
+  type ReportCheckDeps,
+  type ReportCheckName,
+  type ReportCheckResult,
+} from './domain/report-check.js';
 export {
   signWebhook,
   verifyWebhookSignature,

@@ -19,6 +19,7 @@ import { createServer, type Server } from 'node:http';
 import { createClients, type Deployment } from '#contracts';
 import {
   agentJwtSigner,
+  ethrResolver,
   DatabaseRateLimitStore,
   connectChain,
   createEthrAgent,
@@ -44,6 +45,8 @@ import {
 import type { VerifierConfig } from './config.js';
 import { auditCheckpointer, scheduleCheckpoints, type AuditCheckpointer } from './domain/audit.js';
 import { signCheckpoint } from './domain/audit-checkpoint.js';
+import { verifyRegulatorToken } from './domain/regulator.js';
+import { buildReport, signReport } from './domain/report.js';
 import { listMirroredPolicies, markPolicyDisabled } from './domain/policy-store.js';
 import { createWebhookDispatcher, enqueueWebhook } from './domain/webhooks.js';
 import { VerifierError } from './errors.js';
@@ -185,6 +188,8 @@ export async function startVerifier(
       });
     });
 
+    // Regulators' DIDs, resolved on the chain (no cache: a revoked key stops at once).
+    const regulatorResolver = ethrResolver(network, { cacheTtlMs: 0 });
     const deps: VerifierDeps = {
       dataSource,
       pool,
@@ -209,6 +214,28 @@ export async function startVerifier(
       mirror,
       relayer,
       audit,
+      verifyRegulator: (token) =>
+        verifyRegulatorToken(token, {
+          resolver: regulatorResolver,
+          regulators: config.regulators,
+          audience: did,
+          now: now(),
+        }),
+      report: async (q) =>
+        signReport({
+          did,
+          signer,
+          iat: now(),
+          report: await buildReport(
+            {
+              dataSource,
+              checkpointer: audit,
+              verifier: did,
+              anchors: config.relayerKey !== undefined,
+            },
+            { ...q, now: now() },
+          ),
+        }),
       onFinal: async (tx, final) => {
         if (!final.request.webhookUrl) return;
         const policy = await tx

@@ -2,7 +2,7 @@
 import type { Address, Hex } from 'viem';
 import { auditAnchorAbi } from './abi.js';
 import type { ReadClient, WriteClient } from './clients.js';
-import { writeAndWait } from './clients.js';
+import { decodeRevert, writeAndWait } from './clients.js';
 
 export type AuditCheckpoint = {
   readonly index: bigint;
@@ -42,4 +42,24 @@ export async function getLatestAnchor(
   });
   if (index === 0n) return null;
   return { index, head: checkpoint.head, anchoredAt: BigInt(checkpoint.anchoredAt) };
+}
+
+/** The head `verifier` anchored at `index`, or null if it anchored nothing there. */
+export async function getAnchorAt(
+  publicClient: ReadClient,
+  params: { anchor: Address; verifier: Address; index: bigint },
+): Promise<AuditCheckpoint | null> {
+  let checkpoint: { head: Hex; anchoredAt: bigint | number };
+  try {
+    checkpoint = await publicClient.readContract({
+      address: params.anchor,
+      abi: auditAnchorAbi,
+      functionName: 'anchorAt',
+      args: [params.verifier, params.index],
+    });
+  } catch (error) {
+    if (decodeRevert(error)?.errorName === 'AuditAnchor__NoSuchAnchor') return null;
+    throw error;
+  }
+  return { index: params.index, head: checkpoint.head, anchoredAt: BigInt(checkpoint.anchoredAt) };
 }

@@ -8,7 +8,7 @@ export {
   marketplaceAbi,
   zkGateAbi,
 } from './abi.js';
-export { anchorAuditHead, getLatestAnchor } from './audit.js';
+export { anchorAuditHead, getAnchorAt, getLatestAnchor } from './audit.js';
 export type { AuditCheckpoint } from './audit.js';
 export { openChain, resolveAnvilBinary, rpcChainId, startAnvil } from './chain.js';
 export type {

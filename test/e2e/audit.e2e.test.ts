@@ -27,6 +27,7 @@ import {
   verifyRequestObject,
 } from '#platform';
 import {
+  auditBodyHash,
   auditEntryHash,
   loadVerifierConfig,
   signCheckpoint,
@@ -153,7 +154,7 @@ async function exportLog(node: RunningVerifier): Promise<AuditEntry[]> {
     hash: r.hash,
   }));
 }
-const bodyOf = (e: AuditEntry) => JSON.parse(e.body) as Record<string, unknown>;
+const bodyOf = (e: AuditEntry) => JSON.parse(e.body!) as Record<string, unknown>;
 
 const waitFor = async <T>(f: () => Promise<T | null>, ms = 15_000): Promise<T> => {
   for (
@@ -371,13 +372,13 @@ describe('audit e2e: checkpoints', () => {
         continue;
       }
       const body =
-        e.seq === 2 ? e.body.replace('"outcome":"failed"', '"outcome":"verified"') : e.body;
+        e.seq === 2 ? e.body!.replace('"outcome":"failed"', '"outcome":"verified"') : e.body!;
       const hash = auditEntryHash({
         prev: prev!.hash,
         seq: e.seq,
         kind: e.kind,
         at: e.at,
-        body: JSON.parse(body),
+        bodyHash: auditBodyHash(body),
       });
       forked.push({ ...e, body, prevHash: prev!.hash, hash });
     }

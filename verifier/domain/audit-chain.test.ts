@@ -2,13 +2,17 @@
  * The audit hash chain as data (SECURITY-CASES R01, R02): the hash is pinned against a canonical
  * string written out by hand; a clean log verifies (whole, and continued from a trusted start);
  * then each tampering — modify, delete, insert, reorder (R01), truncate, fork (R02) — applied
- * alone to a copy of the clean log, with the exact first bad seq and reason it must be named by.
+ * alone to a copy of the clean log, with the exact first bad seq and reason it must be named by;
+ * redaction: entries shown as stubs (body null, body hash kept) verify, and a stub's body hash
+ * changed, or a body changed under a kept stub, is named.
  */
 import canonicalize from 'canonicalize';
 import { keccak256, stringToBytes } from 'viem';
 import {
   AUDIT_GENESIS_HASH,
+  auditBodyHash,
   auditEntryHash,
+  redactAuditEntry,
   sealAuditEntry,
   verifyAuditLog,
   type AuditEntry,
@@ -18,7 +22,7 @@ import {
 const AT = 1_790_000_000;
 const head = (e: AuditEntry): AuditHead => ({ seq: e.seq, hash: e.hash as AuditHead['hash'] });
 
-/** A clean log of `n` entries, each with a different body. */
+/** A clean log of `n` entries, each with a different body, as the database exports it (no body hash). */
 function cleanLog(n = 6): AuditEntry[] {
   const log: AuditEntry[] = [];
   let prev: AuditHead = { seq: 0, hash: AUDIT_GENESIS_HASH };
@@ -29,7 +33,8 @@ function cleanLog(n = 6): AuditEntry[] {
       at: AT + i,
       body: { requestId: `req-${i}`, outcome: i % 2 ? 'verified' : 'failed', n: i },
     });
-    log.push(entry);
+    const { bodyHash: _stored, ...exported } = entry;
+    log.push(exported);
     prev = head(entry);
   }
   return log;
@@ -48,7 +53,7 @@ const resealed = (e: AuditEntry, prevHash = e.prevHash): AuditEntry => ({
     seq: e.seq,
     kind: e.kind,
     at: e.at,
-    body: JSON.parse(e.body),
+    bodyHash: auditBodyHash(e.body!),
   }),
 });
 
@@ -70,18 +75,24 @@ const bad = (firstBad: number, reason: string) => ({
 });
 
 describe('auditEntryHash', () => {
-  it('is keccak256 of the RFC 8785 JSON of { prev, seq, kind, at, body } (written out here)', () => {
+  it('is keccak256 of the RFC 8785 JSON of { prev, seq, kind, at, bodyHash } (written out here)', () => {
+    const bodyText = '{"a":[1,"x"],"b":null,"z":"é"}';
+    const bodyHash = keccak256(stringToBytes(bodyText));
     const canonical =
-      `{"at":${AT},"body":{"a":[1,"x"],"b":null,"z":"é"},"kind":"verification",` +
+      `{"at":${AT},"bodyHash":"${bodyHash}","kind":"verification",` +
       `"prev":"${AUDIT_GENESIS_HASH}","seq":1}`;
+    expect(auditBodyHash(bodyText)).toBe(bodyHash);
     expect(
-      auditEntryHash({
-        prev: AUDIT_GENESIS_HASH,
-        seq: 1,
+      auditEntryHash({ prev: AUDIT_GENESIS_HASH, seq: 1, kind: 'verification', at: AT, bodyHash }),
+    ).toBe(keccak256(stringToBytes(canonical)));
+    // The sealed entry of that body (given in another key order) has that very hash.
+    expect(
+      sealAuditEntry({
+        prev: { seq: 0, hash: AUDIT_GENESIS_HASH },
         kind: 'verification',
         at: AT,
         body: { z: 'é', b: null, a: [1, 'x'] },
-      }),
+      }).hash,
     ).toBe(keccak256(stringToBytes(canonical)));
   });
 
@@ -97,13 +108,14 @@ describe('auditEntryHash', () => {
       kind: 'verification',
       at: AT,
       body: '{"a":1,"b":2}',
+      bodyHash: auditBodyHash('{"a":1,"b":2}'),
       prevHash: AUDIT_GENESIS_HASH,
       hash: auditEntryHash({
         prev: AUDIT_GENESIS_HASH,
         seq: 1,
         kind: 'verification',
         at: AT,
-        body: { a: 1, b: 2 },
+        bodyHash: auditBodyHash('{"a":1,"b":2}'),
       }),
     });
   });
@@ -152,7 +164,7 @@ describe('verifyAuditLog: R01 — one entry modified, deleted, inserted or reord
   /** `e` with fields of its body changed (still canonical JSON). */
   const body = (e: AuditEntry, over: Record<string, unknown>): AuditEntry => ({
     ...e,
-    body: canonicalize({ ...(JSON.parse(e.body) as object), ...over })!,
+    body: canonicalize({ ...(JSON.parse(e.body!) as object), ...over })!,
   });
 
   it.each([
@@ -233,7 +245,7 @@ describe('verifyAuditLog: R01 — one entry modified, deleted, inserted or reord
   it.each([
     [
       'a body that is not canonical JSON',
-      (e: AuditEntry) => ({ ...e, body: e.body.replace(':', ': ') }),
+      (e: AuditEntry) => ({ ...e, body: e.body!.replace(':', ': ') }),
     ],
     ['a body that is not JSON', (e: AuditEntry) => ({ ...e, body: '{' })],
     ['a body that is an array', (e: AuditEntry) => ({ ...e, body: '[1]' })],
@@ -275,7 +287,7 @@ describe('verifyAuditLog: R02 — truncation and forks against checkpoints', () 
   it('forked: a consistently rewritten tail verifies alone, the checkpoint catches it', () => {
     // Entry 4 (a failure) rewritten as verified, and every hash from it on recomputed.
     const rewritten = rechained(
-      withEntry(log, 4, (e) => ({ ...e, body: e.body.replace('"failed"', '"verified"') })),
+      withEntry(log, 4, (e) => ({ ...e, body: e.body!.replace('"failed"', '"verified"') })),
       4,
     );
     expect(rewritten[3]!.body).toContain('"verified"');
@@ -305,5 +317,52 @@ describe('verifyAuditLog: R02 — truncation and forks against checkpoints', () 
     expect(
       verifyAuditLog(log.slice(3), { start: head(log[2]!), checkpoints: [at(3, log[0]!.hash)] }),
     ).toEqual(bad(3, 'fork'));
+  });
+});
+
+describe('verifyAuditLog: redacted entries (a stub keeps the body hash, not the body)', () => {
+  const log = cleanLog();
+  /** The log with entries `seqs` redacted. */
+  const redacted = (...seqs: number[]) =>
+    log.map((e) => (seqs.includes(e.seq) ? redactAuditEntry(e) : e));
+
+  it('a log with redacted entries verifies, with the same head, against its checkpoints', () => {
+    const shown = redacted(1, 3, 6);
+    expect(shown[2]).toEqual({ ...log[2]!, body: null, bodyHash: auditBodyHash(log[2]!.body!) });
+    expect(verifyAuditLog(shown, { checkpoints: [{ seq: 6, head: log[5]!.hash }] })).toEqual({
+      ok: true,
+      head: head(log[5]!),
+      count: 6,
+    });
+    // Bodies given with their body hashes (as a report shows them) verify too.
+    const withHashes = log.map((e) => ({ ...e, bodyHash: auditBodyHash(e.body!) }));
+    expect(verifyAuditLog(withHashes)).toMatchObject({ ok: true, head: head(log[5]!) });
+  });
+
+  it('a redacted entry whose body hash was changed: hash_mismatch at that entry', () => {
+    const shown = redacted(3);
+    const tampered = withEntry(shown, 3, (e) => ({ ...e, bodyHash: auditBodyHash('{"n":99}') }));
+    expect(verifyAuditLog(shown)).toMatchObject({ ok: true });
+    expect(verifyAuditLog(tampered)).toEqual(bad(3, 'hash_mismatch'));
+  });
+
+  it('a body changed while its stub (body hash, hash) was kept: body_mismatch at that entry', () => {
+    const shown = log.map((e) => ({ ...e, bodyHash: auditBodyHash(e.body!) }));
+    const tampered = withEntry(shown, 4, (e) => ({
+      ...e,
+      body: e.body!.replace('"failed"', '"verified"'),
+    }));
+    expect(tampered[3]!.body).not.toBe(log[3]!.body);
+    expect(verifyAuditLog(tampered)).toEqual(bad(4, 'body_mismatch'));
+    // The same change without a body hash given breaks the chain itself.
+    const { bodyHash: _dropped, ...bare } = tampered[3]!;
+    expect(verifyAuditLog(withEntry(tampered, 4, () => bare))).toEqual(bad(4, 'hash_mismatch'));
+  });
+
+  it('a stub with neither body nor body hash, or a malformed body hash: malformed', () => {
+    const { bodyHash: _dropped, ...noHash } = redactAuditEntry(log[1]!);
+    expect(verifyAuditLog(withEntry(log, 2, () => noHash))).toEqual(bad(2, 'malformed'));
+    const upper = withEntry(redacted(2), 2, (e) => ({ ...e, bodyHash: e.bodyHash!.toUpperCase() }));
+    expect(verifyAuditLog(upper)).toEqual(bad(2, 'malformed'));
   });
 });

@@ -4,13 +4,20 @@
  * (`zkrep report verify`, a regulator's own script) imports the same two functions from
  * `#verifier` to verify an exported log.
  *
- *   hash_n = keccak256(UTF-8(JCS({ prev: hash_{n-1}, seq: n, kind, at, body })))
- *   hash_0 = AUDIT_GENESIS_HASH (0x + 64 zeros)
+ *   hash_n   = keccak256(UTF-8(JCS({ prev: hash_{n-1}, seq: n, kind, at, bodyHash })))
+ *   bodyHash = keccak256(UTF-8(canonical body text))
+ *   hash_0   = AUDIT_GENESIS_HASH (0x + 64 zeros)
  *
  * JCS is RFC 8785 (`canonicalize`): sorted keys, no whitespace, ECMAScript number forms, so the
  * hash does not depend on how a body was serialised. keccak256, because the head is anchored as a
  * `bytes32` in `AuditAnchor`. `seq` runs 1, 2, 3… without gaps; `at` is unix seconds; `body` is
  * stored as its canonical JSON text, and a checker refuses a body whose text is not canonical.
+ * The entry commits to its body through `bodyHash` only, so an entry can be REDACTED — shown as
+ * `{ seq, kind, at, prevHash, hash, bodyHash, body: null }` — and the chain still verifies: a
+ * report filtered to one policy shows other policies' entries so, and erasure can drop a body
+ * and keep its hash. A redacted entry is checked by its `bodyHash`; an entry with a body must
+ * have a body whose hash is its `bodyHash` (when the entry gives one: the database stores none,
+ * it is recomputed from the body on export).
  *
  * `verifyAuditLog` recomputes every hash from the start and names the FIRST bad entry:
  * - `hash_mismatch`: an entry's content, prev hash or hash was changed (R01 modify). When an
@@ -22,7 +29,9 @@
  *   it; the first inserted seq is named.
  * - `out_of_order`: the expected seq comes later in the list (R01 reorder); it is named.
  * - `malformed`: an entry is not well formed (types, a body that is not canonical JSON of an
- *   object).
+ *   object, neither a body nor a body hash).
+ * - `body_mismatch`: an entry's body is not the body its `bodyHash` (which the chain commits to)
+ *   was computed from: the body was changed and the stub kept.
  * - against checkpoints (signed by the verifier's DID and anchored on-chain, so the operator
  *   cannot take them back): `truncated`, a checkpoint names a seq beyond the log's end (the first
  *   missing seq is named); `fork`, the log's hash at a checkpoint's seq is not the checkpoint's
@@ -44,8 +53,10 @@ export interface AuditEntry {
   kind: string;
   /** Unix seconds. */
   at: number;
-  /** The event: RFC 8785 canonical JSON of an object. */
-  body: string;
+  /** The event: RFC 8785 canonical JSON of an object; null when redacted (then `bodyHash`). */
+  body: string | null;
+  /** keccak256 of the body text; required when `body` is null, else checked when present. */
+  bodyHash?: string;
   /** The hash of entry seq − 1 (`AUDIT_GENESIS_HASH` for entry 1). */
   prevHash: string;
   hash: string;
@@ -66,6 +77,7 @@ export interface AuditCheckpointRef {
 export type AuditLogFailure =
   | 'malformed'
   | 'hash_mismatch'
+  | 'body_mismatch'
   | 'seq_gap'
   | 'seq_repeat'
   | 'inserted'
@@ -81,23 +93,37 @@ const HASH_RE = /^0x[0-9a-f]{64}$/;
 const KIND_RE = /^[a-z][a-z_]{0,31}$/;
 const isSeq = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 
-/** The hash of an entry (see the module comment); `body` is the parsed event object. */
+/** keccak256 of a body's canonical JSON text (the entry's `bodyHash`). */
+export function auditBodyHash(bodyText: string): Hex {
+  return keccak256(stringToBytes(bodyText));
+}
+
+/** The hash of an entry (see the module comment), over its body's hash. */
 export function auditEntryHash(p: {
   prev: string;
   seq: number;
   kind: string;
   at: number;
-  body: unknown;
+  bodyHash: string;
 }): Hex {
-  const json = canonicalize({ prev: p.prev, seq: p.seq, kind: p.kind, at: p.at, body: p.body });
+  const json = canonicalize({
+    prev: p.prev,
+    seq: p.seq,
+    kind: p.kind,
+    at: p.at,
+    bodyHash: p.bodyHash,
+  });
   if (json === undefined) throw new VerifierError('internal', 'the audit entry has no JSON form');
   return keccak256(stringToBytes(json));
 }
 
-/**
- * The entry that follows `prev` with `body`: its canonical body text and hash. The hash is
- * computed over the body parsed back from that text, exactly as a checker will.
- */
+/** The entry without its body: what a report shows of an entry it does not disclose. */
+export function redactAuditEntry(x: AuditEntry): AuditEntry {
+  if (x.body === null) return { ...x };
+  return { ...x, body: null, bodyHash: x.bodyHash ?? auditBodyHash(x.body) };
+}
+
+/** The entry that follows `prev` with `body`: its canonical body text, body hash and hash. */
 export function sealAuditEntry(p: {
   prev: AuditHead;
   kind: AuditEntryKind;
@@ -115,18 +141,18 @@ export function sealAuditEntry(p: {
   }
   if (!isSeq(p.at)) throw new VerifierError('internal', 'the audit time must be unix seconds');
   const seq = p.prev.seq + 1;
-  const hash = auditEntryHash({
-    prev: p.prev.hash,
-    seq,
-    kind: p.kind,
-    at: p.at,
-    body: JSON.parse(body),
-  });
-  return { seq, kind: p.kind, at: p.at, body, prevHash: p.prev.hash, hash };
+  const bodyHash = auditBodyHash(body);
+  const hash = auditEntryHash({ prev: p.prev.hash, seq, kind: p.kind, at: p.at, bodyHash });
+  return { seq, kind: p.kind, at: p.at, body, bodyHash, prevHash: p.prev.hash, hash };
 }
 
-/** The body of a well-formed entry, or a reason it is not. */
-function parsedBody(x: AuditEntry): { body: unknown } | { problem: string } {
+/**
+ * The body hash of a well-formed entry (from its body, or its stub's `bodyHash`), whether its
+ * body matches a given `bodyHash`, or a reason it is not well formed.
+ */
+function entryBodyHash(
+  x: AuditEntry,
+): { bodyHash: string; matches: boolean } | { problem: string } {
   if (typeof x !== 'object' || x === null) return { problem: 'is not an object' };
   if (typeof x.kind !== 'string' || !KIND_RE.test(x.kind)) return { problem: 'has a bad kind' };
   if (!isSeq(x.at)) return { problem: 'has a bad time' };
@@ -134,6 +160,15 @@ function parsedBody(x: AuditEntry): { body: unknown } | { problem: string } {
     return { problem: 'has a bad prev hash' };
   }
   if (typeof x.hash !== 'string' || !HASH_RE.test(x.hash)) return { problem: 'has a bad hash' };
+  const given = x.bodyHash;
+  if (given !== undefined && (typeof given !== 'string' || !HASH_RE.test(given))) {
+    return { problem: 'has a bad body hash' };
+  }
+  if (x.body === null) {
+    return given === undefined
+      ? { problem: 'has neither a body nor a body hash' }
+      : { bodyHash: given, matches: true };
+  }
   if (typeof x.body !== 'string') return { problem: 'has no body text' };
   let body: unknown;
   try {
@@ -145,7 +180,11 @@ function parsedBody(x: AuditEntry): { body: unknown } | { problem: string } {
     return { problem: 'has a body that is not an object' };
   }
   if (canonicalize(body) !== x.body) return { problem: 'has a body that is not canonical JSON' };
-  return { body };
+  const own = auditBodyHash(x.body);
+  // The chain commits to the stub's body hash: a body that is not its preimage was swapped in.
+  return given === undefined
+    ? { bodyHash: own, matches: true }
+    : { bodyHash: given, matches: own === given };
 }
 
 type Failure = Extract<AuditLogVerdict, { ok: false }>;
@@ -246,12 +285,12 @@ export function verifyAuditLog(
         : failure(e, 'seq_gap', `entry ${e} is missing (the log jumps to ${seq})`);
       break;
     }
-    const parsed = parsedBody(x);
+    const parsed = entryBodyHash(x);
     if ('problem' in parsed) {
       broken = failure(e, 'malformed', `entry ${e} ${parsed.problem}`);
       break;
     }
-    const content = { seq, kind: x.kind, at: x.at, body: parsed.body };
+    const content = { seq, kind: x.kind, at: x.at, bodyHash: parsed.bodyHash };
     const computed = auditEntryHash({ prev: head.hash, ...content });
     if (computed !== x.hash || x.prevHash !== head.hash) {
       broken = chainBreak(entries, i, {
@@ -260,6 +299,10 @@ export function verifyAuditLog(
         computed,
         own: auditEntryHash({ prev: x.prevHash, ...content }),
       });
+      break;
+    }
+    if (!parsed.matches) {
+      broken = failure(e, 'body_mismatch', `entry ${e} has a body its body hash was not made from`);
       break;
     }
     head = { seq, hash: computed };

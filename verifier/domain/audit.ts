@@ -68,7 +68,9 @@ export async function appendAuditEntry(
     at: p.at,
     body: p.body,
   });
-  await tx.getRepository(AuditEntryEntity).insert(entry);
+  // The body hash is not stored: it is recomputed from the body on export (docs/compliance.md).
+  const { bodyHash: _bodyHash, ...row } = entry;
+  await tx.getRepository(AuditEntryEntity).insert({ ...row, body: entry.body! });
   await heads.update({ id: 1 }, { hash: entry.hash });
   return { seq: entry.seq, hash: entry.hash as AuditHead['hash'] };
 }
@@ -86,7 +88,7 @@ export async function readAuditHead(db: DataSource | EntityManager): Promise<Aud
 export async function readAuditEntries(
   ds: DataSource,
   p: { afterSeq?: number; limit?: number } = {},
-): Promise<AuditEntry[]> {
+): Promise<(AuditEntry & { body: string })[]> {
   return withTransaction(ds, (tx) =>
     tx
       .getRepository(AuditEntryEntity)

@@ -1,0 +1,264 @@
+/**
+ * Checks a signed compliance report (report.ts) with nothing but the report and the chain
+ * (`zkrep report verify`; docs/compliance.md §5.2). The checks run in order and stop at the
+ * first that fails:
+ *   signature    the report JWT is signed by a key of the verifier's did:ethr document, resolved
+ *                on the chain with the checker's own registry address (not the report's);
+ *   chain        the log verifies from the report's start (`verifyAuditLog`), against its
+ *                checkpoints' heads, naming the first bad entry;
+ *   checkpoints  each checkpoint is signed by the same DID, and AuditAnchor (the checker's own
+ *                deployment, not the report's address) holds its head at its seq, anchored by
+ *                the account it names;
+ *   proofs       every event's proof verifies again (a verified event's must, a `proof_invalid`
+ *                one's must not), under the circuit the checker has; for an off-chain binding,
+ *                the consent receipt hashes to the entry's hash and, with the request digest,
+ *                to the proof's signal hash;
+ *   counts       the log shown starts before the period (its first entry is older, or it starts
+ *                at the genesis), the events are exactly the disclosed entries of the period,
+ *                marketplace and policy, and the counts recomputed from them are the report's.
+ * No database, no express, no process: the CLI injects the resolver, the chain read and the
+ * proof verifier.
+ */
+import type { Resolvable } from 'did-resolver';
+import { consentReceiptHash, type ConsentReceipt } from '#platform';
+import { ZkrepError, parsePublicSignals, requestSignalHashOf, type VerifyResult } from '#zk';
+import type { Hex } from 'viem';
+import { verifyAuditLog, type AuditEntry } from './audit-chain.js';
+import { verifyCheckpoint } from './audit-checkpoint.js';
+import {
+  isReportEvent,
+  reportCounts,
+  verifyReportSignature,
+  type ComplianceReport,
+} from './report.js';
+
+export type ReportCheckName = 'signature' | 'chain' | 'checkpoints' | 'proofs' | 'counts';
+export const REPORT_CHECKS: readonly ReportCheckName[] = [
+  'signature',
+  'chain',
+  'checkpoints',
+  'proofs',
+  'counts',
+];
+
+export interface ReportCheck {
+  check: ReportCheckName;
+  ok: boolean;
+  /** One line, no personal data (the report holds none). */
+  message: string;
+  /** chain: the first bad entry. */
+  firstBad?: number;
+}
+
+export interface ReportCheckResult {
+  ok: boolean;
+  /** The checks run, in order; the last one failed when `ok` is false. */
+  checks: ReportCheck[];
+}
+
+export interface ReportCheckDeps {
+  /** did:ethr on the checker's chain, with the registry address of its own deployment record. */
+  resolver: Resolvable;
+  /** The checker's chain and its AuditAnchor (from its own deployment record). */
+  chainId: number;
+  auditAnchor: string;
+  /** AuditAnchor `anchorAt(sender, index)`: the head, or null when nothing is anchored there. */
+  anchorAt: (sender: `0x${string}`, index: number) => Promise<{ head: string } | null>;
+  /** `#zk` `verify` with the checker's verification key. */
+  verifyProof: (proof: unknown, publicSignals: unknown) => Promise<VerifyResult>;
+  /** The sha256 of the checker's verification key (`#zk` `readLock().sha256.vkey`). */
+  vkHash: string;
+}
+
+class CheckFailed extends Error {
+  constructor(
+    readonly check: ReportCheckName,
+    message: string,
+    readonly firstBad?: number,
+  ) {
+    super(message);
+  }
+}
+
+const lower = (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s);
+
+/** Runs the checks on a report JWT (see the module comment). Never throws for a bad report. */
+export async function checkReport(jwt: string, deps: ReportCheckDeps): Promise<ReportCheckResult> {
+  const checks: ReportCheck[] = [];
+  const pass = (check: ReportCheckName, message: string) =>
+    checks.push({ check, ok: true, message });
+  try {
+    // (a) signature
+    let report: ComplianceReport;
+    try {
+      ({ report } = await verifyReportSignature(jwt, { resolver: deps.resolver }));
+    } catch (e) {
+      throw new CheckFailed('signature', reason(e, 'the report signature does not verify'));
+    }
+    pass('signature', `signed by ${report.verifier}`);
+
+    // (b) chain
+    const log = report.log;
+    const cps = Array.isArray(report.checkpoints) ? report.checkpoints : [];
+    if (!log || !Array.isArray(log.entries) || !log.start || cps.length === 0) {
+      throw new CheckFailed('chain', 'the report has no log or no checkpoint');
+    }
+    const last = cps.reduce((a, b) => (b.seq > a.seq ? b : a));
+    let verdict;
+    try {
+      verdict = verifyAuditLog(log.entries, {
+        start: log.start,
+        checkpoints: cps.map((c) => ({ seq: c.seq, head: c.head })),
+      });
+    } catch (e) {
+      throw new CheckFailed('chain', reason(e, 'the log start or a checkpoint is malformed'));
+    }
+    if (!verdict.ok) {
+      throw new CheckFailed(
+        'chain',
+        `entry ${verdict.firstBad}: ${verdict.reason} (${verdict.message})`,
+        verdict.firstBad,
+      );
+    }
+    if (verdict.head.seq !== last.seq) {
+      throw new CheckFailed(
+        'chain',
+        `the log ends at entry ${verdict.head.seq}, not at its checkpoint ${last.seq}`,
+        verdict.head.seq + 1,
+      );
+    }
+    pass('chain', `entries ${log.start.seq + 1}–${verdict.head.seq} verify (${verdict.count})`);
+
+    // (c) checkpoints: signed by the same DID, anchored on the checker's AuditAnchor
+    for (const c of cps) {
+      let claims;
+      try {
+        claims = await verifyCheckpoint(c.jwt, {
+          resolver: deps.resolver,
+          issuer: report.verifier,
+        });
+      } catch (e) {
+        throw new CheckFailed('checkpoints', `checkpoint ${c.seq}: ${reason(e, 'bad signature')}`);
+      }
+      if (claims.seq !== c.seq || claims.head !== c.head) {
+        throw new CheckFailed('checkpoints', `checkpoint ${c.seq}: its JWT names another head`);
+      }
+      if (claims.chainId !== deps.chainId || lower(claims.anchor) !== lower(deps.auditAnchor)) {
+        throw new CheckFailed(
+          'checkpoints',
+          `checkpoint ${c.seq}: anchored on another chain or contract than this checker's`,
+        );
+      }
+      if (claims.anchoredBy === null) {
+        throw new CheckFailed('checkpoints', `checkpoint ${c.seq}: not anchored on chain`);
+      }
+      let anchored;
+      try {
+        anchored = await deps.anchorAt(claims.anchoredBy as `0x${string}`, claims.seq);
+      } catch {
+        throw new CheckFailed('checkpoints', `checkpoint ${c.seq}: the chain cannot be read`);
+      }
+      if (!anchored) {
+        throw new CheckFailed('checkpoints', `checkpoint ${c.seq}: not anchored on chain`);
+      }
+      if (lower(anchored.head) !== c.head) {
+        throw new CheckFailed('checkpoints', `checkpoint ${c.seq}: the chain anchors another head`);
+      }
+    }
+    pass('checkpoints', `${cps.length} signed and anchored (up to entry ${last.seq})`);
+
+    // (d) proofs and consent bindings
+    const filter = {
+      period: report.period,
+      marketplaceId: report.marketplaceId,
+      policyId: report.policyId,
+    };
+    const events = disclosed(log.entries);
+    let proofs = 0;
+    for (const { entry, body } of events) {
+      const at = `event ${entry.seq}`;
+      if (body['proof'] === null || body['publicSignals'] === null) {
+        if (body['outcome'] === 'verified') throw new CheckFailed('proofs', `${at}: no proof`);
+        continue;
+      }
+      const circuit = body['circuit'] as { vkHash?: unknown } | null;
+      if (circuit?.vkHash !== deps.vkHash) {
+        throw new CheckFailed('proofs', `${at}: a verification key this checker does not have`);
+      }
+      const result = await deps.verifyProof(body['proof'], body['publicSignals']);
+      proofs++;
+      if (body['outcome'] === 'verified' && !result.verified) {
+        throw new CheckFailed('proofs', `${at}: its proof does not verify`);
+      }
+      if (body['reasonCode'] === 'proof_invalid' && result.verified) {
+        throw new CheckFailed('proofs', `${at}: recorded proof_invalid, but its proof verifies`);
+      }
+      if (body['outcome'] !== 'verified') continue;
+      const receipt = body['consentReceipt'] as ConsentReceipt | null;
+      const receiptHash = body['consentReceiptHash'];
+      if (receipt === null || consentReceiptHash(receipt) !== receiptHash) {
+        throw new CheckFailed('proofs', `${at}: the consent receipt does not hash to its hash`);
+      }
+      const digest = body['requestDigest'];
+      if (digest !== null) {
+        const signals = parsePublicSignals(body['publicSignals']);
+        if (requestSignalHashOf(receiptHash as Hex, digest as Hex) !== signals.signalHash) {
+          throw new CheckFailed('proofs', `${at}: the proof is not bound to its consent receipt`);
+        }
+      }
+    }
+    pass('proofs', `${proofs} proofs checked again; consent bindings hold`);
+
+    // (e) counts: the log starts before the period, the events are the disclosed entries in
+    // scope, and their counts the report's
+    const firstEntry = log.entries[0];
+    if (log.start.seq > 0 && (!firstEntry || firstEntry.at >= report.period.from)) {
+      throw new CheckFailed(
+        'counts',
+        'the log shown may start after the period: entries may be left out',
+      );
+    }
+    for (const { entry, body } of events) {
+      if (!isReportEvent(entry, body, filter)) {
+        throw new CheckFailed('counts', `entry ${entry.seq} is disclosed but not in the report`);
+      }
+    }
+    const counts = reportCounts(events.map((e) => e.body));
+    if (JSON.stringify(sorted(counts)) !== JSON.stringify(sorted(report.counts))) {
+      throw new CheckFailed('counts', 'the counts are not those of the events');
+    }
+    pass('counts', `${counts.events} events; counts match`);
+    return { ok: true, checks };
+  } catch (e) {
+    if (!(e instanceof CheckFailed)) {
+      const message = reason(e, 'the report is malformed');
+      const check = REPORT_CHECKS[checks.length] ?? 'counts';
+      checks.push({ check, ok: false, message });
+      return { ok: false, checks };
+    }
+    const failed: ReportCheck = { check: e.check, ok: false, message: e.message };
+    if (e.firstBad !== undefined) failed.firstBad = e.firstBad;
+    checks.push(failed);
+    return { ok: false, checks };
+  }
+}
+
+/** The entries with a body, parsed (the chain check has made sure they parse). */
+function disclosed(entries: readonly AuditEntry[]) {
+  return entries
+    .filter((e) => e.body !== null)
+    .map((entry) => ({ entry, body: JSON.parse(entry.body!) as Record<string, unknown> }));
+}
+
+/** An object with its keys sorted, recursively (counts compared whatever the key order). */
+function sorted(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+  );
+}
+
+const reason = (e: unknown, fallback: string) =>
+  e instanceof ZkrepError ? `${e.code}: ${e.message}` : fallback;
