@@ -1,0 +1,117 @@
+/**
+ * The regulator token's checks, each failing alone (the end-to-end test covers the signature
+ * against a real DID document on anvil): its shape, algorithm, issuer list, audience, times and
+ * life. The resolver here answers with the signing key's did:ethr document, so a token that
+ * passes every check verifies, and each case differs from that token in one claim only.
+ */
+import { randomBytes } from 'node:crypto';
+import { ES256KSigner, createJWT, type JWTHeader } from 'did-jwt';
+import type { Resolvable } from 'did-resolver';
+import { privateKeyToAccount } from 'viem/accounts';
+import { REGULATOR_TOKEN_MAX_SECONDS, verifyRegulatorToken } from './regulator.js';
+
+const key = randomBytes(32);
+const address = privateKeyToAccount(`0x${key.toString('hex')}`).address;
+const DID = `did:ethr:0x7a69:${address}`;
+const VERIFIER = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';
+const NOW = 1_790_000_000;
+
+/** The did:ethr default document of `address`: its own address as the controller key. */
+const resolver: Resolvable = {
+  resolve: async (did: string) => ({
+    didResolutionMetadata: {},
+    didDocumentMetadata: {},
+    didDocument: {
+      id: did,
+      verificationMethod: [
+        {
+          id: `${did}#controller`,
+          type: 'EcdsaSecp256k1RecoveryMethod2020',
+          controller: did,
+          blockchainAccountId: `eip155:31337:${address}`,
+        },
+      ],
+      authentication: [`${did}#controller`],
+      assertionMethod: [`${did}#controller`],
+    },
+  }),
+};
+
+const token = (
+  claims: Record<string, unknown> = {},
+  header: Partial<JWTHeader> = { alg: 'ES256K' },
+): Promise<string> =>
+  createJWT(
+    { aud: VERIFIER, iat: NOW, exp: NOW + 120, ...claims },
+    { issuer: DID, signer: ES256KSigner(key), alg: header.alg ?? 'ES256K' },
+    header,
+  );
+
+const check = (jwt: string, regulators: string[] = [DID]) =>
+  verifyRegulatorToken(jwt, { resolver, regulators, audience: VERIFIER, now: NOW });
+
+describe('regulator tokens', () => {
+  it('a token by a listed DID, for this verifier, short-lived and current, gives its DID', async () => {
+    await expect(check(await token())).resolves.toBe(DID);
+  });
+
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    [
+      'dated in the future (beyond the skew)',
+      { iat: NOW + 61, exp: NOW + 120 },
+      'unauthorized',
+      /not yet valid/,
+    ],
+    ['expired', { iat: NOW - 200, exp: NOW }, 'unauthorized', /expired/],
+    ['without iat', { iat: undefined }, 'unauthorized', /needs iat and exp/],
+    ['without exp', { exp: undefined }, 'unauthorized', /needs iat and exp/],
+    [
+      'living too long',
+      { iat: NOW, exp: NOW + REGULATOR_TOKEN_MAX_SECONDS + 1 },
+      'unauthorized',
+      /at most 300 s/,
+    ],
+    [
+      'for another verifier',
+      { aud: 'did:ethr:0x7a69:0x00000000000000000000000000000000000000bb' },
+      'unauthorized',
+      /another verifier/,
+    ],
+  ])('a token %s is refused', async (_name, claims, code, message) => {
+    await expect(check(await token(claims))).rejects.toMatchObject({
+      code,
+      message: expect.stringMatching(message),
+    });
+  });
+
+  it('a token by a DID that is not listed is forbidden', async () => {
+    await expect(
+      check(await token(), ['did:ethr:0x7a69:0x00000000000000000000000000000000000000cc']),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('a token not signed with ES256K is refused', async () => {
+    const [, payload, signature] = (await token()).split('.');
+    const hs256 = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+    await expect(check(`${hs256}.${payload}.${signature}`)).rejects.toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringMatching(/ES256K/),
+    });
+  });
+
+  it('a token signed by another key than its DID’s is refused', async () => {
+    const other = await createJWT(
+      { aud: VERIFIER, iat: NOW, exp: NOW + 120 },
+      { issuer: DID, signer: ES256KSigner(randomBytes(32)), alg: 'ES256K' },
+      { alg: 'ES256K' },
+    );
+    await expect(check(other)).rejects.toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringMatching(/not signed by a key of its DID/),
+    });
+  });
+
+  it('what is not a JWT is refused', async () => {
+    await expect(check('not-a-token')).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+});
