@@ -16,7 +16,7 @@ import {
   type ProvingKey,
 } from './groth16.js';
 import type { CircuitInput } from './inputs.js';
-import { verify } from './verify.js';
+import { prepareLockedKey, verify } from './verify.js';
 
 /** A Groth16 proof as snarkjs encodes it (decimal strings, projective with z = 1). */
 export interface Groth16Proof {
@@ -223,7 +223,7 @@ export async function warmProver(): Promise<void> {
   await mainCalculator();
   mainKey();
   await engine();
-  await verify({}, []); // prepares (and caches) the verification key; the empty item is refused
+  prepareLockedKey();
 }
 
 /**

@@ -378,6 +378,11 @@ function byContentKey(vk: VerificationKey): PreparedKey {
 const preparedKey = (vk: VerificationKey | undefined): PreparedKey =>
   vk === undefined ? lockedKey() : callerKey(vk);
 
+/** Prepares (and caches) the locked verification key, so the next `verify` is warm. */
+export function prepareLockedKey(): void {
+  lockedKey();
+}
+
 // ---------------------------------------------------------------- verification
 
 function scalars(signals: readonly string[]): mcl.Fr[] {
