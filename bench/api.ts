@@ -140,7 +140,8 @@ async function freePort(): Promise<number> {
  * Re-arming completed proof requests on the verifier's SQLite file (WAL mode, so this second
  * connection and the verifier's own take turns at writing; the busy timeout matches the
  * verifier's). `sweep` sets every completed request back to pending and deletes its verification
- * record, in one write transaction; the nullifier binding stays (the next answer is a renewal).
+ * record and its data key (a completion makes a new one), in one write transaction; the nullifier
+ * binding stays (the next answer is a renewal).
  */
 function openRearm(file: string): { sweep: () => void; close: () => void; rearmed: number } {
   const db = new Database(file, { timeout: 60_000 });
@@ -148,11 +149,16 @@ function openRearm(file: string): { sweep: () => void; close: () => void; rearme
     `DELETE FROM verifier_verification_record WHERE request_id IN
        (SELECT id FROM verifier_proof_request WHERE status <> 'pending')`,
   );
+  const deleteKeys = db.prepare(
+    `DELETE FROM verifier_data_key WHERE id IN
+       (SELECT id FROM verifier_proof_request WHERE status <> 'pending')`,
+  );
   const reopen = db.prepare(
     `UPDATE verifier_proof_request SET status = 'pending', account = NULL WHERE status <> 'pending'`,
   );
   const tx = db.transaction(() => {
     deleteRecords.run();
+    deleteKeys.run();
     state.rearmed += reopen.run().changes;
   });
   const state = {

@@ -36,6 +36,7 @@ import {
 } from '#wallet';
 import { artifactPath, shutdownZk } from '#zk';
 import { getAddress } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { postJson } from '../test/helpers/holder.js';
 import { startDeployedChain, startTestIssuer, startTestVerifier } from '../test/helpers/stack.js';
 import { walletWithAge } from '../test/helpers/wallet.js';
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
     const receipt = buildConsentReceipt(opened.claims, {
       verifier: opened.verifier,
       now: wallet.now(),
+      withdrawKey: privateKeyToAccount(generatePrivateKey()).address,
     });
     const input = answerInput(await answerParams(wallet, opened, receipt, account));
     const wasm = artifactPath('wasm');

@@ -8,6 +8,7 @@
  */
 import { requestDigest, requestSignalHash, requestSignalHashOf } from '#zk';
 import { keccak256, stringToBytes } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { PlatformError } from './errors.js';
 import {
   CONSENT_RECEIPT_VERSION,
@@ -15,7 +16,11 @@ import {
   canonicalConsentReceipt,
   consentReceiptHash,
   parseConsentReceipt,
+  parseWithdrawal,
+  withdrawalMessage,
+  withdrawalSignedFor,
   type ConsentReceipt,
+  type Withdrawal,
 } from './consent.js';
 import type { ProofRequestClaims } from './request-object.js';
 
@@ -24,6 +29,10 @@ const VERIFIER =
 /** anvil's first dev account, EIP-55 spelling. */
 const ACCOUNT = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
 const ACCOUNT_LOWER = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
+
+/** A withdraw key (a fixed test key) and its address. */
+const WITHDRAW_KEY = `0x${'42'.repeat(32)}` as const;
+const WITHDRAW_ADDRESS = privateKeyToAccount(WITHDRAW_KEY).address;
 
 const RECEIPT = {
   version: 'zkrep-consent/2',
@@ -39,6 +48,7 @@ const RECEIPT = {
     { attribute: 'country', op: 'neq', value: 'XX' },
   ],
   consentedAt: 1_790_000_000,
+  withdrawKey: WITHDRAW_ADDRESS,
 } as const;
 
 /** RFC 8785 of RECEIPT, by hand: keys sorted, no whitespace, "ü" raw. */
@@ -50,7 +60,8 @@ const CANONICAL =
   '"purpose":"Prüfung des Alters \\"18+\\" vor dem Kauf",' +
   '"receiptId":"5b0c2f4e-6f1a-4c3b-9d2e-8a7b6c5d4e3f",' +
   '"requestId":"3f2c7f0e-8a44-4d7e-9a41-3e1c1e0c9b1d","retentionDays":30,' +
-  `"verifier":"${VERIFIER}","version":"zkrep-consent/2"}`;
+  `"verifier":"${VERIFIER}","version":"zkrep-consent/2",` +
+  `"withdrawKey":"${WITHDRAW_ADDRESS}"}`;
 
 const receipt = (over: Record<string, unknown> = {}): ConsentReceipt =>
   ({ ...structuredClone(RECEIPT), ...over }) as unknown as ConsentReceipt;
@@ -94,7 +105,7 @@ describe('consentReceiptHash', () => {
   it('does not depend on key order or formatting', () => {
     const h = consentReceiptHash(receipt());
     const reordered = reversedKeys(receipt()) as ConsentReceipt;
-    expect(Object.keys(reordered)[0]).toBe('consentedAt');
+    expect(Object.keys(reordered)[0]).toBe('withdrawKey');
     expect(consentReceiptHash(reordered)).toBe(h);
     expect(consentReceiptHash(JSON.parse(JSON.stringify(receipt(), null, 2)))).toBe(h);
   });
@@ -135,6 +146,7 @@ describe('consentReceiptHash', () => {
       },
     ],
     ['consentedAt', { consentedAt: 1_790_000_001 }],
+    ['withdrawKey', { withdrawKey: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' }],
   ])('changes with %s', (_field, over) => {
     expect(consentReceiptHash(receipt(over))).not.toBe(consentReceiptHash(receipt()));
   });
@@ -188,6 +200,7 @@ describe('parseConsentReceipt', () => {
       'retentionDays',
       'verifier',
       'version',
+      'withdrawKey',
     ]);
     expect(CONSENT_RECEIPT_VERSION).toBe('zkrep-consent/2');
   });
@@ -215,6 +228,12 @@ describe('parseConsentReceipt', () => {
     ['an unknown legal basis', { ...RECEIPT, legalBasis: 'because' }, 'legalBasis'],
     ['no predicates', { ...RECEIPT, predicates: [] }, 'predicates'],
     ['a missing field', { ...RECEIPT, purpose: undefined }, 'purpose'],
+    ['no withdraw key', { ...RECEIPT, withdrawKey: undefined }, 'withdrawKey'],
+    [
+      'a withdraw key not in EIP-55 spelling',
+      { ...RECEIPT, withdrawKey: WITHDRAW_ADDRESS.toLowerCase() },
+      'withdrawKey',
+    ],
   ])('refuses %s (bad_input naming the path, not the value)', (_what, input, path) => {
     const e = expectBadInput(() => parseConsentReceipt(input));
     expect(e.message).toContain(path);
@@ -256,6 +275,7 @@ describe('buildConsentReceipt', () => {
       verifier: VERIFIER,
       now: RECEIPT.consentedAt,
       receiptId: RECEIPT.receiptId,
+      withdrawKey: WITHDRAW_ADDRESS,
     });
     expect(built).toEqual(RECEIPT);
     expect(consentReceiptHash(built)).toBe(keccak256(stringToBytes(CANONICAL)));
@@ -264,7 +284,7 @@ describe('buildConsentReceipt', () => {
   });
 
   it('draws a fresh receipt id when none is given', () => {
-    const p = { verifier: VERIFIER, now: 1_790_000_000 };
+    const p = { verifier: VERIFIER, now: 1_790_000_000, withdrawKey: WITHDRAW_ADDRESS };
     const a = buildConsentReceipt(claims, p);
     const b = buildConsentReceipt(claims, p);
     expect(a.receiptId).toMatch(
@@ -278,11 +298,13 @@ describe('buildConsentReceipt', () => {
   it.each<[string, Record<string, unknown>, string]>([
     ['a non-integer time', { now: 1.5 }, 'consentedAt'],
     ['a verifier that is no DID', { verifier: 'verifier' }, 'verifier'],
+    ['a withdraw key that is no address', { withdrawKey: '0x1234' }, 'withdrawKey'],
   ])('refuses %s', (_what, over, path) => {
     const e = expectBadInput(() =>
       buildConsentReceipt(claims, {
         verifier: VERIFIER,
         now: 1_790_000_000,
+        withdrawKey: WITHDRAW_ADDRESS,
         ...over,
       } as never),
     );
@@ -294,7 +316,84 @@ describe('buildConsentReceipt', () => {
       buildConsentReceipt({ ...claims, extra: 1 } as never, {
         verifier: VERIFIER,
         now: 1,
+        withdrawKey: WITHDRAW_ADDRESS,
       }),
     );
+  });
+});
+
+describe('withdrawals', () => {
+  const at = 1_790_000_500;
+  const signed = async (
+    over: Partial<Withdrawal> = {},
+    key: `0x${string}` = WITHDRAW_KEY,
+  ): Promise<Withdrawal> => {
+    const base = {
+      version: 'zkrep-withdraw/1' as const,
+      verifier: VERIFIER,
+      receiptHash: consentReceiptHash(receipt()),
+      at,
+      ...over,
+    };
+    const signature = await privateKeyToAccount(key).signMessage({
+      message: withdrawalMessage(base),
+    });
+    return parseWithdrawal({
+      ...base,
+      signature,
+      ...(over.signature ? { signature: over.signature } : {}),
+    });
+  };
+
+  it('signs one line per field, nothing else', () => {
+    expect(withdrawalMessage({ verifier: VERIFIER, receiptHash: '0xab', at: 5 })).toBe(
+      `zkrep-withdraw/1\nverifier: ${VERIFIER}\nreceipt: 0xab\nat: 5`,
+    );
+  });
+
+  it("accepts a withdrawal signed by the receipt's withdraw key", async () => {
+    expect(await withdrawalSignedFor(await signed(), receipt())).toBe(true);
+  });
+
+  it('refuses one signed by another key', async () => {
+    expect(await withdrawalSignedFor(await signed({}, `0x${'43'.repeat(32)}`), receipt())).toBe(
+      false,
+    );
+  });
+
+  it('refuses one for another receipt (its hash), even signed by the right key', async () => {
+    const other = receipt({ retentionDays: 31 });
+    expect(await withdrawalSignedFor(await signed(), other)).toBe(false);
+  });
+
+  it('refuses one naming another verifier, even signed by the right key', async () => {
+    const w = await signed({
+      verifier: 'did:ethr:0x7a69:0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+    });
+    expect(await withdrawalSignedFor(w, receipt())).toBe(false);
+  });
+
+  it('refuses one whose time was changed after signing', async () => {
+    const w = await signed();
+    expect(await withdrawalSignedFor({ ...w, at: at + 1 }, receipt())).toBe(false);
+  });
+
+  it('answers false (never throws) for a signature that recovers to nothing', async () => {
+    const w = await signed();
+    const broken = { ...w, signature: `0x${'00'.repeat(64)}1b` };
+    expect(await withdrawalSignedFor(broken, receipt())).toBe(false);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['another version', { version: 'zkrep-withdraw/2' }, 'version'],
+    ['an uppercase receipt hash', { receiptHash: `0x${'AB'.repeat(32)}` }, 'receiptHash'],
+    ['a short signature', { signature: '0x1234' }, 'signature'],
+    ['a fractional time', { at: 1.5 }, 'at'],
+    ['a verifier that is no DID', { verifier: 'https://v.example' }, 'verifier'],
+    ['an unknown field', { account: ACCOUNT }, 'withdrawal'],
+  ])('refuses %s (bad_input naming the path)', async (_what, over, path) => {
+    const w = { ...(await signed()), ...over };
+    const e = expectBadInput(() => parseWithdrawal(w));
+    expect(e.message).toContain(path);
   });
 });

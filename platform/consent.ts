@@ -19,7 +19,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { keccak256, stringToBytes, type Hex } from 'viem';
+import {
+  getAddress,
+  isAddress,
+  keccak256,
+  recoverMessageAddress,
+  stringToBytes,
+  type Address,
+  type Hex,
+} from 'viem';
 import { ZkrepError } from '#zk';
 import { PlatformError } from './errors.js';
 import { parseInput, z } from './http.js';
@@ -51,6 +59,14 @@ export const ConsentReceipt = z
     predicates: RequestPredicates,
     /** When the holder consented, unix seconds. */
     consentedAt: z.number().int().min(0),
+    /**
+     * An address whose key is the holder's alone, fresh for this receipt (the wallet derives it
+     * from its seed and the receipt id): a withdrawal signed by it is the holder's. The proof binds
+     * the receipt, so only the holder who proved can withdraw; it links to nothing else.
+     */
+    withdrawKey: z
+      .string()
+      .refine((a) => isAddress(a) && getAddress(a) === a, 'must be an EIP-55 checksummed address'),
   })
   .openapi('ConsentReceipt', {
     description:
@@ -86,7 +102,7 @@ export function consentReceiptHash(receipt: ConsentReceipt): Hex {
  */
 export function buildConsentReceipt(
   claims: ProofRequestClaims,
-  p: { verifier: string; now: number; receiptId?: string },
+  p: { verifier: string; now: number; withdrawKey: Address; receiptId?: string },
 ): ConsentReceipt {
   const parsed = ProofRequestClaims.safeParse(claims);
   if (!parsed.success) throw new PlatformError('bad_input', 'the request claims are invalid');
@@ -102,5 +118,76 @@ export function buildConsentReceipt(
     retentionDays: policy.retentionDays,
     predicates: policy.predicates,
     consentedAt: p.now,
+    withdrawKey: isAddress(p.withdrawKey) ? getAddress(p.withdrawKey) : p.withdrawKey,
   });
+}
+
+// ---- withdrawal (docs/compliance.md §6) ----
+
+export const WITHDRAWAL_VERSION = 'zkrep-withdraw/1';
+
+/**
+ * A holder's withdrawal of one consent, sent to the verifier that holds the receipt: signed
+ * (EIP-191 personal message of `withdrawalMessage`) by the receipt's `withdrawKey`. No personal
+ * data: the receipt hash, the verifier's DID and a time.
+ */
+export const Withdrawal = z
+  .strictObject({
+    version: z.literal(WITHDRAWAL_VERSION),
+    /** The verifier's DID (the receipt's `verifier`). */
+    verifier: z.string().refine(isDid, 'must be a DID'),
+    /** `consentReceiptHash` of the withdrawn receipt. */
+    receiptHash: z
+      .string()
+      .regex(/^0x[0-9a-f]{64}$/, 'must be a 0x-prefixed lowercase 32-byte hex'),
+    /** When the holder withdrew, unix seconds. */
+    at: z.number().int().min(0),
+    /** The 65-byte signature (0x-hex) of `withdrawalMessage(...)` by the receipt's withdrawKey. */
+    signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'must be a 65-byte 0x-hex signature'),
+  })
+  .openapi('Withdrawal', {
+    description:
+      "A holder's withdrawal of a consent (zkrep-withdraw/1), signed by the receipt's withdrawKey",
+  });
+export type Withdrawal = z.infer<typeof Withdrawal>;
+
+/** The text a withdrawal's signature covers (one line per field; nothing else signs this). */
+export function withdrawalMessage(w: Pick<Withdrawal, 'verifier' | 'receiptHash' | 'at'>): string {
+  return [
+    WITHDRAWAL_VERSION,
+    `verifier: ${w.verifier}`,
+    `receipt: ${w.receiptHash}`,
+    `at: ${w.at}`,
+  ].join('\n');
+}
+
+/** Parses a withdrawal; `bad_input` naming the failing paths. */
+export function parseWithdrawal(x: unknown): Withdrawal {
+  try {
+    return parseInput(Withdrawal, x, 'withdrawal');
+  } catch (e) {
+    if (e instanceof ZkrepError) throw new PlatformError(e.code, e.message, { cause: e });
+    throw e;
+  }
+}
+
+/**
+ * Whether `w` is signed by `receipt.withdrawKey` and names that receipt (by hash) and its
+ * verifier. Never throws for a bad signature: false.
+ */
+export async function withdrawalSignedFor(
+  w: Withdrawal,
+  receipt: ConsentReceipt,
+): Promise<boolean> {
+  if (w.verifier !== receipt.verifier || w.receiptHash !== consentReceiptHash(receipt))
+    return false;
+  try {
+    const signer = await recoverMessageAddress({
+      message: withdrawalMessage(w),
+      signature: w.signature as Hex,
+    });
+    return signer === getAddress(receipt.withdrawKey);
+  } catch {
+    return false;
+  }
 }

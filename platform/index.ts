@@ -80,6 +80,11 @@ export {
   canonicalConsentReceipt,
   consentReceiptHash,
   parseConsentReceipt,
+  parseWithdrawal,
+  Withdrawal,
+  WITHDRAWAL_VERSION,
+  withdrawalMessage,
+  withdrawalSignedFor,
 } from './consent.js';
 export { runServer, type StartedService } from './main.js';
 export { DatabaseRateLimitStore } from './rate-limit-store.js';

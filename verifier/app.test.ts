@@ -39,6 +39,7 @@ const KEY_B = 'market-b-key-0123456789abcdef';
 const VERIFIER_ID = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';
 const ANCHOR = '0x00000000000000000000000000000000000000cc';
 const signer = ES256KSigner(randomBytes(32));
+const REGULATOR = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000ee';
 
 async function serve(
   ds: DataSource,
@@ -69,9 +70,18 @@ async function serve(
       clock: async () => true,
     },
     report: () => Promise.reject(new VerifierError('not_found', 'no reports in this test')),
+    // The report store and exports: verifier/domain/report-store.test.ts, test/e2e/dashboard.
+    reports: {
+      save: async () => '00000000-0000-4000-8000-000000000001',
+      list: async () => ({ items: [], next: null }),
+      get: async () => null,
+    },
+    reportCredential: () => Promise.reject(new VerifierError('internal', 'not in this test')),
+    printPdf: () => Promise.reject(new VerifierError('internal', 'not in this test')),
+    withdraw: () => Promise.reject(new VerifierError('not_found', 'no withdrawals in this test')),
     verifyRegulator: (token) =>
       token === 'regulator.token.ok'
-        ? Promise.resolve('did:ethr:0x7a69:0x00000000000000000000000000000000000000ee')
+        ? Promise.resolve(REGULATOR)
         : Promise.reject(new VerifierError('forbidden', 'not a regulator')),
     audit: auditCheckpointer({
       dataSource: ds,
@@ -189,6 +199,7 @@ describe('a full verifier queue (A08)', () => {
     const consentReceipt = buildConsentReceipt(requestClaims(policy, request, binding), {
       verifier: VERIFIER_ID,
       now,
+      withdrawKey: '0x2222222222222222222222222222222222222222',
     });
     // Signals that pass every check, so the answer reaches the pool.
     const publicSignals = [
@@ -430,8 +441,10 @@ describe('audit checkpoints', () => {
         });
       const ok = await post({ from: 10, to: 20, policyId: 'p1' });
       expect(ok.status).toBe(200);
-      expect(await ok.json()).toEqual({ jwt: 'a.b.c' });
-      expect(asked).toEqual([{ from: 10, to: 20, policyId: 'p1', marketplaceId: 'b' }]);
+      expect(await ok.json()).toEqual({ id: '00000000-0000-4000-8000-000000000001', jwt: 'a.b.c' });
+      expect(asked).toEqual([
+        { from: 10, to: 20, policyId: 'p1', marketplaceId: 'b', regulator: null },
+      ]);
       const noKey = await post({ from: 10, to: 20 }, {});
       expect(noKey.status).toBe(401);
       expect(await noKey.json()).toMatchObject({ code: 'unauthorized' });
@@ -448,8 +461,8 @@ describe('audit checkpoints', () => {
       expect((await post({ from: 10, to: 20 }, regulator)).status).toBe(200);
       expect((await post({ from: 10, to: 20, marketplaceId: 'a' }, regulator)).status).toBe(200);
       expect(asked.slice(1)).toEqual([
-        { from: 10, to: 20, policyId: null, marketplaceId: null },
-        { from: 10, to: 20, policyId: null, marketplaceId: 'a' },
+        { from: 10, to: 20, policyId: null, marketplaceId: null, regulator: REGULATOR },
+        { from: 10, to: 20, policyId: null, marketplaceId: 'a', regulator: REGULATOR },
       ]);
       const refused = await post({ from: 10, to: 20 }, { authorization: 'Bearer some.other.jwt' });
       expect(refused.status).toBe(403);

@@ -20,19 +20,24 @@ import {
   rateLimiter,
   requestLogger,
   type ProofRequestClaims,
+  type Withdrawal,
 } from '#platform';
 import { ZkrepError, type VerifyResult } from '#zk';
 import type { MarketplaceAccount } from './config.js';
 import type { AuditCheckpointer } from './domain/audit.js';
-import type { ReportQuery } from './domain/report.js';
+import type { ComplianceReport, ReportQuery } from './domain/report.js';
+import type { WithdrawalOutcome } from './domain/erasure.js';
+import type { ReportStore } from './domain/report-store.js';
 import type { PolicyMirror } from './domain/policy-store.js';
 import type { GateTarget } from './domain/requests.js';
 import type { RequestFinal, Relayer } from './domain/responses.js';
 import type { RootTerms, VerificationDeps } from './domain/verification.js';
 import { createVerifierMetrics, type PoolGauges, type VerifierMetrics } from './metrics.js';
 import { auditRouter } from './routes/audit.js';
+import { dashboardRouter } from './routes/dashboard.js';
 import { marketplaceRouter } from './routes/marketplace.js';
 import { publicRouter } from './routes/public.js';
+import { reportsRouter } from './routes/reports.js';
 import { walletRouter } from './routes/wallet.js';
 
 export interface VerifierDeps {
@@ -70,9 +75,17 @@ export interface VerifierDeps {
   /** The audit log's checkpoints: signed by the verifier DID, anchored in AuditAnchor. */
   audit: AuditCheckpointer;
   /** Makes a signed compliance report (domain/report.ts): checkpoint, build, sign as the DID. */
-  report: (q: ReportQuery) => Promise<string>;
+  report: (q: ReportQuery & { regulator: string | null }) => Promise<string>;
   /** A regulator's bearer token → its DID (domain/regulator.ts `verifyRegulatorToken`). */
   verifyRegulator: (token: string) => Promise<string>;
+  /** A holder's withdrawal of consent: erase and sign a deletion record (domain/erasure.ts). */
+  withdraw: (w: Withdrawal) => Promise<WithdrawalOutcome>;
+  /** The reports issued, by whom they were asked for (domain/report-store.ts). */
+  reports: ReportStore;
+  /** Signs a report as a ComplianceReportCredential (domain/report-credential.ts). */
+  reportCredential: (p: { jwt: string; report: ComplianceReport }) => Promise<string>;
+  /** Prints a report's HTML to PDF (domain/report-export.ts `PdfPrinter`, launched lazily). */
+  printPdf: (html: string) => Promise<Buffer>;
   /** Readiness probes: each resolves true when its dependency answers / the clock is sane. */
   ready: {
     database: () => Promise<boolean>;
@@ -144,8 +157,10 @@ export function createApp(deps: VerifierDeps): VerifierApp {
   app.use(probeRoutes(openapi, deps.ready));
   app.use(publicRouter(deps, openapi, metrics));
   app.use(walletRouter(deps, openapi, metrics));
-  // Before '/v1': POST /v1/reports is answered here, so its key is checked and counted once.
   app.use(auditRouter(deps, openapi, [auth, perKey]));
+  // Before '/v1': /v1/reports is answered here, so its key is checked and counted once.
+  app.use(reportsRouter(deps, openapi, [auth, perKey]));
+  app.use(dashboardRouter(openapi));
   app.use('/v1', auth, perKey, marketplaceRouter(deps, openapi));
 
   finishApp(app, {

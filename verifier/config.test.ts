@@ -25,6 +25,9 @@ describe('loadVerifierConfig', () => {
       requestTtlSeconds: 600,
       shutdownGraceMs: 10_000,
       auditAnchorSeconds: 3_600,
+      retentionSweepSeconds: 3_600,
+      regulators: [],
+      regulatorLegalBases: {},
       logLevel: 'info',
     });
     expect(c.marketplaces).toEqual([
@@ -47,8 +50,10 @@ describe('loadVerifierConfig', () => {
       VERIFIER_POOL_THREADS: '2',
       VERIFIER_POOL_MAX_QUEUE: '50',
       VERIFIER_AUDIT_ANCHOR_SECONDS: '0',
+      VERIFIER_RETENTION_SWEEP_SECONDS: '60',
     });
     expect(c).toMatchObject({
+      retentionSweepSeconds: 60,
       port: 0,
       baseUrl: 'https://verifier.example',
       databaseUrl: 'postgres://u:p@127.0.0.1:5432/zkrep',
@@ -73,6 +78,7 @@ describe('loadVerifierConfig', () => {
         VERIFIER_RATE_LIMIT_IP: '-5',
         VERIFIER_REQUEST_TTL: '7200',
         VERIFIER_AUDIT_ANCHOR_SECONDS: '-1',
+        VERIFIER_RETENTION_SWEEP_SECONDS: 'hourly',
         LOG_LEVEL: 'loud',
       });
     } catch (e) {
@@ -93,6 +99,7 @@ describe('loadVerifierConfig', () => {
       'VERIFIER_RATE_LIMIT_IP',
       'VERIFIER_REQUEST_TTL',
       'VERIFIER_AUDIT_ANCHOR_SECONDS',
+      'VERIFIER_RETENTION_SWEEP_SECONDS',
       'LOG_LEVEL',
     ]) {
       expect(msg).toContain(name);
@@ -123,6 +130,22 @@ describe('loadVerifierConfig', () => {
     ).toThrow(
       /VERIFIER_REGULATORS entry 2 must be a did:ethr DID.*VERIFIER_REGULATORS has a DID twice/,
     );
+  });
+
+  it('VERIFIER_REGULATORS: `did=basis+basis` limits a regulator to those legal bases', () => {
+    const a = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';
+    const b = 'did:ethr:0x00000000000000000000000000000000000000bb';
+    const c = loadVerifierConfig({
+      ...good,
+      VERIFIER_REGULATORS: `${a}=legal_obligation+public_task,${b}`,
+    });
+    expect(c.regulators).toEqual([a, b]);
+    expect(c.regulatorLegalBases).toEqual({ [a]: ['legal_obligation', 'public_task'] });
+    for (const bad of [`${a}=because`, `${a}=consent+`, `${a}=consent=contract`]) {
+      expect(() => loadVerifierConfig({ ...good, VERIFIER_REGULATORS: bad })).toThrow(
+        /VERIFIER_REGULATORS entry 1: legal bases must be consent, contract/,
+      );
+    }
   });
 
   it('refuses a marketplace id or an API key given twice', () => {

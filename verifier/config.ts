@@ -14,7 +14,8 @@
  * | `ZKREP_DEPLOYMENTS_DIR` | where the deployment record `<chainId>.json` is | `contracts/deployments` |
  * | `DID_NETWORK` | the did:ethr network name | `0x<chainId hex>` |
  * | `VERIFIER_RELAYER_KEY` | a funded key: mirrors policies into ZkGate, relays proofs (`verifyFor`) and anchors audit checkpoints | — (no mirroring, no relay; checkpoints signed, not anchored) |
- * | `VERIFIER_REGULATORS` | did:ethr DIDs, comma-separated, that may request compliance reports (`POST /v1/reports`) with a bearer JWT signed by their own key | — (reports by marketplace API key only) |
+ * | `VERIFIER_REGULATORS` | did:ethr DIDs, comma-separated, that may request compliance reports (`POST /v1/reports`) with a bearer JWT signed by their own key; `did=basis+basis` limits one to the events of those legal bases (`consent`, `contract`, `legal_obligation`, `vital_interests`, `public_task`, `legitimate_interests`) | — (reports by marketplace API key only) |
+ * | `VERIFIER_RETENTION_SWEEP_SECONDS` | how often verifications past their policy's retention are erased, with a `purge` audit entry (0: never) | `3600` |
  * | `VERIFIER_AUDIT_ANCHOR_SECONDS` | how often the audit log's head is checkpointed and anchored when it moved (0: only on demand) | `3600` |
  * | `VERIFIER_POOL_THREADS` | verifier worker threads | one per core |
  * | `VERIFIER_POOL_MAX_QUEUE` | proofs that may wait before the API answers 503 | `2000` |
@@ -24,7 +25,7 @@
  * | `VERIFIER_SHUTDOWN_GRACE_MS` | how long a shutdown waits for in-flight requests | `10000` |
  * | `LOG_LEVEL` | pino level | `info` |
  */
-import { envReader, serviceSettings, type ServiceSettings } from '#platform';
+import { REQUEST_LEGAL_BASES, envReader, serviceSettings, type ServiceSettings } from '#platform';
 import { VerifierError } from './errors.js';
 
 export interface MarketplaceAccount {
@@ -47,6 +48,10 @@ export interface VerifierConfig extends ServiceSettings {
   auditAnchorSeconds: number;
   /** DIDs that may request compliance reports with their own key (`VERIFIER_REGULATORS`). */
   regulators: string[];
+  /** The legal bases a regulator is limited to (`did=basis+basis`); absent: every basis. */
+  regulatorLegalBases: Record<string, string[]>;
+  /** Seconds between retention purges (0: none). */
+  retentionSweepSeconds: number;
 }
 
 const MARKETPLACE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -98,15 +103,32 @@ export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): Verifi
   const requestTtlSeconds = int('VERIFIER_REQUEST_TTL', 600, 1, 3_600);
   const shutdownGraceMs = int('VERIFIER_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000);
   const auditAnchorSeconds = int('VERIFIER_AUDIT_ANCHOR_SECONDS', 3_600, 0, 604_800);
+  const retentionSweepSeconds = int('VERIFIER_RETENTION_SWEEP_SECONDS', 3_600, 0, 604_800);
 
-  const regulators = (get('VERIFIER_REGULATORS') ?? '')
+  const regulatorEntries = (get('VERIFIER_REGULATORS') ?? '')
     .split(',')
     .map((d) => d.trim())
     .filter((d) => d.length > 0);
-  regulators.forEach((d, i) => {
+  const regulators: string[] = [];
+  const regulatorLegalBases: Record<string, string[]> = {};
+  regulatorEntries.forEach((entry, i) => {
+    const [d = '', bases, ...rest] = entry.split('=');
+    regulators.push(d);
     if (!REGULATOR_DID.test(d)) {
       problems.push(`VERIFIER_REGULATORS entry ${i + 1} must be a did:ethr DID`);
     }
+    if (bases === undefined) return;
+    const list = bases.split('+');
+    if (
+      rest.length > 0 ||
+      list.some((b) => !(REQUEST_LEGAL_BASES as readonly string[]).includes(b))
+    ) {
+      problems.push(
+        `VERIFIER_REGULATORS entry ${i + 1}: legal bases must be ${REQUEST_LEGAL_BASES.join(', ')} joined by +`,
+      );
+      return;
+    }
+    regulatorLegalBases[d] = list;
   });
   if (new Set(regulators).size !== regulators.length) {
     problems.push('VERIFIER_REGULATORS has a DID twice');
@@ -130,6 +152,8 @@ export function loadVerifierConfig(env: NodeJS.ProcessEnv = process.env): Verifi
     shutdownGraceMs,
     auditAnchorSeconds,
     regulators,
+    regulatorLegalBases,
+    retentionSweepSeconds,
   };
 }
 

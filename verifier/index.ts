@@ -16,6 +16,13 @@ export {
   type AuditLogFailure,
   type AuditLogVerdict,
 } from './domain/audit-chain.js';
+export { readAuditEntries } from './domain/audit.js';
+export {
+  ERASURE_TYP,
+  type ErasureClaims,
+  type ErasedEntry,
+  type WithdrawalOutcome,
+} from './domain/erasure.js';
 export {
   CHECKPOINT_TYP,
   CheckpointClaims,

@@ -45,13 +45,18 @@ import {
 import type { VerifierConfig } from './config.js';
 import { auditCheckpointer, scheduleCheckpoints, type AuditCheckpointer } from './domain/audit.js';
 import { signCheckpoint } from './domain/audit-checkpoint.js';
+import { scheduleRetention, signErasureRecord, withdrawConsent } from './domain/erasure.js';
 import { verifyRegulatorToken } from './domain/regulator.js';
 import { buildReport, signReport } from './domain/report.js';
+import { signReportCredential } from './domain/report-credential.js';
+import { pdfPrinter } from './domain/report-export.js';
+import { dropReportsCovering, reportStore } from './domain/report-store.js';
 import { listMirroredPolicies, markPolicyDisabled } from './domain/policy-store.js';
 import { createWebhookDispatcher, enqueueWebhook } from './domain/webhooks.js';
 import { VerifierError } from './errors.js';
 import { PolicyEntity, VERIFIER_ENTITIES, VERIFIER_MIGRATIONS } from './store/schema.js';
 import { WEBHOOK_ENTITIES, WEBHOOK_MIGRATIONS } from './store/webhook-schema.js';
+import { REPORT_ENTITIES, REPORT_MIGRATIONS } from './store/report-schema.js';
 
 export interface RunningVerifier {
   url: string;
@@ -93,8 +98,8 @@ export async function startVerifier(
   try {
     const dataSource = await openDatabase({
       ...(config.databaseUrl ? { url: config.databaseUrl } : { sqlitePath: config.sqlitePath }),
-      entities: [...VERIFIER_ENTITIES, ...WEBHOOK_ENTITIES],
-      migrations: [...VERIFIER_MIGRATIONS, ...WEBHOOK_MIGRATIONS],
+      entities: [...VERIFIER_ENTITIES, ...WEBHOOK_ENTITIES, ...REPORT_ENTITIES],
+      migrations: [...VERIFIER_MIGRATIONS, ...WEBHOOK_MIGRATIONS, ...REPORT_MIGRATIONS],
     });
     closers.push(() => dataSource.destroy());
 
@@ -188,6 +193,9 @@ export async function startVerifier(
       });
     });
 
+    // Launched by the first PDF asked for only; closed with the service.
+    const printer = pdfPrinter();
+    closers.push(() => printer.close());
     // Regulators' DIDs, resolved on the chain (no cache: a revoked key stops at once).
     const regulatorResolver = ethrResolver(network, { cacheTtlMs: 0 });
     const deps: VerifierDeps = {
@@ -221,7 +229,7 @@ export async function startVerifier(
           audience: did,
           now: now(),
         }),
-      report: async (q) =>
+      report: async ({ regulator, ...q }) =>
         signReport({
           did,
           signer,
@@ -233,9 +241,30 @@ export async function startVerifier(
               verifier: did,
               anchors: config.relayerKey !== undefined,
             },
-            { ...q, now: now() },
+            {
+              ...q,
+              // A regulator reads only the legal bases it is listed for (all when none given).
+              legalBases: regulator ? (config.regulatorLegalBases[regulator] ?? null) : null,
+              now: now(),
+            },
           ),
         }),
+      withdraw: (w) =>
+        withdrawConsent(
+          {
+            dataSource,
+            verifier: did,
+            sign: (claims) => signErasureRecord({ did, signer, claims }),
+            now,
+            logger,
+            onErased: dropReportsCovering,
+          },
+          w,
+        ),
+      reports: reportStore(dataSource),
+      reportCredential: ({ jwt, report }) =>
+        signReportCredential({ did, signer, jwt, report, iat: now() }),
+      printPdf: (html) => printer.print(html),
       onFinal: async (tx, final) => {
         if (!final.request.webhookUrl) return;
         const policy = await tx
@@ -288,6 +317,13 @@ export async function startVerifier(
         logger,
       });
       closers.push(() => schedule.stop());
+    }
+    if (config.retentionSweepSeconds > 0) {
+      const retention = scheduleRetention(
+        { dataSource, now, logger, onErased: dropReportsCovering },
+        { intervalMs: config.retentionSweepSeconds * 1_000 },
+      );
+      closers.push(() => retention.stop());
     }
     closers.push(async () => {
       draining = true;

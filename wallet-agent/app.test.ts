@@ -98,12 +98,45 @@ beforeAll(async () => {
       retentionDays: 90,
       predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
       consentedAt: 1_790_000_100,
+      withdrawKey: (await wallet.withdrawAccount(receiptId)).address,
     }),
     receiptHash: `0x${'ab'.repeat(32)}`,
     account: CONSENT_ACCOUNT,
     status: 'given',
     createdAt: 1_790_000_100,
     withdrawnAt: null,
+    // Nothing listens there: the verifier cannot be told.
+    responseUri: 'http://127.0.0.1:1/v1/requests/req-1/response',
+  });
+  // A consent withdrawn earlier, its verifier told: its deletion record is shown.
+  const toldId = randomUUID();
+  await wallet.dataSource.getRepository(ConsentEntity).insert({
+    receiptId: toldId,
+    requestId: 'req-0',
+    verifier: 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa',
+    policyId: 'adults',
+    receipt: JSON.stringify({
+      version: 'zkrep-consent/2',
+      receiptId: toldId,
+      requestId: 'req-0',
+      verifier: 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa',
+      policyId: 'adults',
+      purpose: 'Alcohol may only be sold to adults.',
+      legalBasis: 'legal_obligation',
+      retentionDays: 90,
+      predicates: [{ attribute: 'birthDate', op: 'ageAtLeast', value: 18 }],
+      consentedAt: 1_789_000_000,
+      withdrawKey: (await wallet.withdrawAccount(toldId)).address,
+    }),
+    receiptHash: `0x${'cd'.repeat(32)}`,
+    account: CONSENT_ACCOUNT,
+    status: 'withdrawn',
+    createdAt: 1_789_000_000,
+    withdrawnAt: 1_789_500_000,
+    responseUri: 'http://127.0.0.1:1/v1/requests/req-0/response',
+    verifierStatus: 'erased',
+    verifierWithdrawnAt: 1_789_500_001,
+    erasureRecord: 'eyJhbGciOiJFUzI1NksifQ.eyJlcmFzdXJlIjp7fX0.c2ln',
   });
   await wallet.dataSource.getRepository(PresentationEntity).insert({
     id: randomUUID(),
@@ -186,6 +219,12 @@ describe('the consent page', () => {
     expect(res.text).toContain('Alcohol may only be sold to adults.');
     expect(res.text).toContain(`for ${CONSENT_ACCOUNT}`);
     expect(res.text).not.toContain('1990-02-28');
+    // The consent told earlier: what its verifier said, and its deletion record.
+    expect(res.text).toContain('withdrawn 2026-09-15 19:20 UTC');
+    expect(res.text).toContain(
+      'The verifier recorded it (2026-09-15 19:20 UTC) and erased its record.',
+    );
+    expect(res.text).toContain('eyJhbGciOiJFUzI1NksifQ.eyJlcmFzdXJlIjp7fX0.c2ln');
   });
 
   it('withdraws a consent only from its own form', async () => {
@@ -219,6 +258,14 @@ describe('the consent page', () => {
     expect([ok.status, ok.headers['location']]).toEqual([303, '/history']);
     const withdrawn = await wallet.dataSource.getRepository(ConsentEntity).findOneBy({ receiptId });
     expect(withdrawn?.status).toBe('withdrawn');
+    // Withdrawn here even though the verifier could not be told; the page says so and offers
+    // to tell it again.
+    expect(withdrawn?.noticeErrorCode).toBe('service_unreachable');
+    const history = await call('GET', '/history', cookie);
+    expect(history.text).toContain('(verifier not told yet)');
+    expect(history.text).toContain('<code>service_unreachable</code>');
+    expect(history.text).toContain('>Tell the verifier</button>');
+    expect(history.text).not.toContain('>Withdraw</button>');
   });
 
   it('explains a bad link instead of failing', async () => {

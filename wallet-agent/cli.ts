@@ -12,11 +12,12 @@ import { Command, CommanderError, Option } from 'commander';
 import ora, { type Ora } from 'ora';
 // Light modules only at start: everything heavy (the zk core, Veramo, the database) is loaded
 // by the command that needs it, and not at all when `respond` goes to a running agent.
-import { ZkrepError } from '../circuits/ts/errors.js';
+import { ZkrepError, isErrorCode } from '../circuits/ts/errors.js';
 import { findAgent } from './agent-client.js';
 import { loadWalletConfig, type WalletConfig } from './config.js';
 import { WalletError } from './errors.js';
 import { askHidden, askLine } from './prompt.js';
+import type { ConsentView } from './domain/consents.js';
 import type { Disclosure } from './domain/disclosure.js';
 import type { RespondResult, RespondStage } from './domain/respond.js';
 import type { Wallet, WalletChain } from './wallet.js';
@@ -166,6 +167,20 @@ class Cli {
     const answer = await askLine(this.io, 'Do you consent to this proof? [y/N] ');
     return /^y(es)?$/i.test(answer.trim());
   }
+}
+
+/** A withdrawn consent's line: withdrawn when, and what its verifier said. */
+function withdrawalText(c: ConsentView): string {
+  const n = c.verifierNotice;
+  const head = `withdrawn ${date(c.withdrawnAt)}`;
+  if (n?.state === 'erased') {
+    return `${head}; the verifier erased its record (${date(n.withdrawnAt)}, deletion record signed)`;
+  }
+  if (n?.state === 'no_record')
+    return `${head}; the verifier held no record of it (already erased)`;
+  return `${head} (verifier not told yet${
+    n?.error ? `: ${n.error.message} (${n.error.code}), ${date(n.error.at)}` : ''
+  }; run withdraw again)`;
 }
 
 /** The plain-words view of a request, for a terminal. */
@@ -367,7 +382,9 @@ function program(cli: Cli): Command {
           : list
               .map(
                 (c) =>
-                  `${c.receiptId}  ${c.status.padEnd(9)} ${date(c.givenAt)}  ${c.receipt.verifier}\n    policy ${c.receipt.policyId}: "${c.receipt.purpose}", kept ${c.receipt.retentionDays} days, for ${c.account}`,
+                  `${c.receiptId}  ${c.status.padEnd(9)} ${date(c.givenAt)}  ${c.receipt.verifier}\n    policy ${c.receipt.policyId}: "${c.receipt.purpose}", kept ${c.receipt.retentionDays} days, for ${c.account}${
+                    c.verifierNotice ? `\n    ${withdrawalText(c)}` : ''
+                  }`,
               )
               .join('\n'),
         list,
@@ -376,12 +393,48 @@ function program(cli: Cli): Command {
 
   wallet
     .command('withdraw')
-    .description('withdraw a consent')
+    .description('withdraw a consent, and tell its verifier (again, if it was not told yet)')
     .argument('<receipt-id>', 'the receipt id (or a unique prefix of at least 4 characters)')
     .action(async (id: string) => {
       const { withdrawConsent } = await lib();
       const c = await cli.withWallet((w) => withdrawConsent(w, id));
-      cli.out(`Consent ${c.receiptId} withdrawn (${date(c.withdrawnAt)}).`, c);
+      const notice = c.verifierNotice;
+      const verifier = c.receipt.verifier;
+      if (notice?.state === 'erased') {
+        cli.out(
+          [
+            `Consent ${c.receiptId} withdrawn (${date(c.withdrawnAt)}).`,
+            `${verifier} recorded the withdrawal (${date(notice.withdrawnAt)}) and signed a deletion record`,
+            '(checked against its DID; `zkrep wallet consents --json` shows it).',
+          ].join('\n'),
+          c,
+        );
+        return;
+      }
+      if (notice?.state === 'no_record') {
+        cli.out(
+          [
+            `Consent ${c.receiptId} withdrawn (${date(c.withdrawnAt)}).`,
+            `${verifier} holds no record of it any more (already erased): nothing was left to erase.`,
+          ].join('\n'),
+          c,
+        );
+        return;
+      }
+      // Withdrawn in the wallet (that is saved), but the verifier does not know yet.
+      const error = notice?.error;
+      const code = error && isErrorCode(error.code) ? error.code : 'service_unreachable';
+      const retry = ['service_unreachable', 'rate_limited', 'busy', 'chain_unreachable'].includes(
+        code,
+      )
+        ? `run \`zkrep wallet withdraw ${c.receiptId}\` again later to tell it`
+        : `\`zkrep wallet withdraw ${c.receiptId}\` asks it again`;
+      throw new WalletError(
+        code,
+        `consent ${c.receiptId} is withdrawn in your wallet, but the verifier was not told: ${
+          error?.message ?? 'it was not asked'
+        }; ${retry}`,
+      );
     });
 
   wallet

@@ -20,6 +20,7 @@ export {
   identityFromPhrase,
   newRecoveryPhrase,
   normalizePhrase,
+  withdrawKeyFromSeed,
 } from './domain/recovery.js';
 export { DEFAULT_KDF, MIN_PASSPHRASE_LENGTH } from './domain/vault.js';
 export {
@@ -37,6 +38,7 @@ export {
   answerInput,
   answerParams,
   fetchRevocation,
+  newConsentReceipt,
   openRequest,
   proveAnswer,
   proveRequest,
@@ -50,12 +52,17 @@ export {
   type RequestContext,
 } from './domain/respond.js';
 export {
+  checkErasureRecord,
   clearPresentations,
+  consentStatusText,
   listConsents,
   listPresentations,
   withdrawConsent,
+  withdrawalsUrl,
   type ConsentView,
   type PresentationView,
+  type VerifierNotice,
+  type WithdrawOptions,
 } from './domain/consents.js';
 export { BACKUP_FORMAT, backupWallet, readBackup, restoreWallet } from './domain/backup.js';
 export { runCli, renderDisclosure, type CliIo } from './cli.js';

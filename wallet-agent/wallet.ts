@@ -30,8 +30,10 @@ import {
   identityFromPhrase,
   identityFromSeed,
   newRecoveryPhrase,
+  withdrawKeyFromSeed,
   type DerivedIdentity,
 } from './domain/recovery.js';
+import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import {
   deriveVault,
   newKdfParams,
@@ -399,6 +401,15 @@ export class Wallet {
     const row = await this.dataSource.getRepository(MetaEntity).findOneBy({ key: 'seed' });
     if (!row) throw new WalletError('storage_corrupt', 'the wallet has no seed');
     return this.vault.open(row.value, 'the wallet seed');
+  }
+
+  /**
+   * @internal The key that signs withdrawals of consent receipt `receiptId` (derived from the
+   * seed and the receipt id: domain/recovery.ts), as a local signer: it never touches a chain.
+   */
+  async withdrawAccount(receiptId: string): Promise<PrivateKeyAccount> {
+    const seed = Buffer.from(await this.seedHex(), 'hex');
+    return privateKeyToAccount(withdrawKeyFromSeed(seed, receiptId).privateKey);
   }
 
   async close(): Promise<void> {

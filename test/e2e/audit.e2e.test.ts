@@ -29,9 +29,8 @@ import {
 import {
   auditBodyHash,
   auditEntryHash,
-  loadVerifierConfig,
+  readAuditEntries,
   signCheckpoint,
-  startVerifier,
   verifyAuditLog,
   verifyCheckpoint,
   type AuditEntry,
@@ -41,7 +40,7 @@ import { parsePublicSignals, requestSignalHashOf, shutdownZk, verify } from '#zk
 import { ES256KSigner } from 'did-jwt';
 import { pino, type Logger } from 'pino';
 import { getAddress, type Address, type Hex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { agePolicyBody } from '../fixtures/policies.js';
 import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
 import {
@@ -50,6 +49,7 @@ import {
   chainResolver,
   startDeployedChain,
   startTestIssuer,
+  startTestVerifier,
 } from '../helpers/stack.js';
 import { answerRequest, type WalletAnswer } from '../helpers/wallet.js';
 
@@ -85,21 +85,18 @@ const capture = (lines: string[]): Logger =>
   );
 
 function startNode(name: string, over: Record<string, string>, logger: Logger) {
-  return startVerifier(
-    loadVerifierConfig({
-      VERIFIER_PORT: '0',
-      VERIFIER_DATA_DIR: join(work, name),
+  return startTestVerifier(chain, work, {
+    name,
+    marketplace: 'demo-market',
+    apiKey: MARKET_KEY,
+    over: {
       VERIFIER_KMS_SECRET: createHash('sha256').update(`audit test ${name}`).digest('hex'),
-      VERIFIER_MARKETPLACES: `demo-market:${MARKET_KEY}`,
-      RPC_URL: chain.rpcUrl,
-      ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
-      VERIFIER_POOL_THREADS: '1',
       VERIFIER_AUDIT_ANCHOR_SECONDS: '0',
       LOG_LEVEL: 'info',
       ...over,
-    }),
-    { logger },
-  );
+    },
+    options: { logger },
+  });
 }
 
 interface Created {
@@ -136,23 +133,16 @@ async function wrongAnswer(created: Created, acct: Address, proof: unknown = hon
   const consentReceipt = buildConsentReceipt(opened.claims, {
     verifier: opened.clientId,
     now: nowS(),
+    withdrawKey: privateKeyToAccount(generatePrivateKey()).address,
   });
   return { proof, publicSignals: Array(7).fill('1'), account: acct, consentReceipt };
 }
 
-/** The log as a checker exports it: plain SQL, in seq order. */
+/** The log as the verifier exports it (bodies opened with their data keys), in seq order. */
 async function exportLog(node: RunningVerifier): Promise<AuditEntry[]> {
-  const rows = (await node.dataSource.query(
-    'SELECT seq, kind, at, body, prev_hash, hash FROM verifier_audit_entry ORDER BY seq',
-  )) as { seq: number; kind: string; at: number; body: string; prev_hash: string; hash: string }[];
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    kind: r.kind,
-    at: Number(r.at),
-    body: r.body,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  }));
+  // Bodies are sealed under per-verification data keys (crypto-shredding): the verifier's own
+  // export opens them.
+  return readAuditEntries(node.dataSource, { limit: 100_000 });
 }
 const bodyOf = (e: AuditEntry) => JSON.parse(e.body!) as Record<string, unknown>;
 
@@ -271,11 +261,14 @@ describe('audit e2e: every verdict is an entry', () => {
     // a gate binding has no digest (its account is the on-chain pass holder); its receipt is kept
     expect(bodies[3]!['requestDigest']).toBeNull();
     expect(bodies[3]!['consentReceipt']).toMatchObject({ requestId: ids[3] });
-    // the verification record keeps the receipt as canonical JSON
+    // the verification record keeps the receipt sealed under the verification's data key
+    // (crypto-shredding, docs/compliance.md §6.2): nothing of it readable in the row
     const row = (await verifier.dataSource
       .getRepository('VerifierVerificationRecord')
       .findOneByOrFail({ requestId: ids[0] })) as { consentReceipt: string | null };
-    expect(row.consentReceipt).toBe(canonicalConsentReceipt(receipt));
+    expect(row.consentReceipt).toMatch(/^enc1:[A-Za-z0-9_-]+$/);
+    expect(row.consentReceipt).not.toContain(receipt.receiptId);
+    expect(bodies[0]!['consentReceipt']).toEqual(JSON.parse(canonicalConsentReceipt(receipt)));
     // once answered, the request object (which carries the challenge) is no longer served
     const again = await fetch(`${verifier.url}/v1/requests/${ids[0]}/request.jwt`);
     expect(again.status).toBe(409);
@@ -380,7 +373,7 @@ describe('audit e2e: checkpoints', () => {
         at: e.at,
         bodyHash: auditBodyHash(body),
       });
-      forked.push({ ...e, body, prevHash: prev!.hash, hash });
+      forked.push({ ...e, body, bodyHash: auditBodyHash(body), prevHash: prev!.hash, hash });
     }
     expect(verifyAuditLog(forked)).toMatchObject({ ok: true });
     expect(verifyAuditLog(forked, { checkpoints })).toMatchObject({

@@ -38,19 +38,16 @@ import {
 import {
   auditBodyHash,
   auditEntryHash,
-  loadVerifierConfig,
   signCheckpoint,
   signReport,
-  startVerifier,
   type AuditEntry,
   type ComplianceReport,
   type RunningVerifier,
 } from '#verifier';
 import { shutdownZk } from '#zk';
 import { ES256KSigner, createJWT, decodeJWT, type Signer } from 'did-jwt';
-import { pino } from 'pino';
 import { getAddress, type Address } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { agePolicyBody } from '../fixtures/policies.js';
 import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
 import {
@@ -59,6 +56,7 @@ import {
   chainResolver,
   startDeployedChain,
   startTestIssuer,
+  startTestVerifier,
 } from '../helpers/stack.js';
 import { answerRequest } from '../helpers/wallet.js';
 
@@ -115,6 +113,7 @@ async function wrongAnswer(created: Created, proof: unknown) {
   const consentReceipt = buildConsentReceipt(opened.claims, {
     verifier: opened.clientId,
     now: nowS(),
+    withdrawKey: privateKeyToAccount(generatePrivateKey()).address,
   });
   return { proof, publicSignals: Array(7).fill('1'), account: account(0xbad), consentReceipt };
 }
@@ -153,19 +152,16 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'zkrep-report-e2e-'));
   chain = await startDeployedChain(work);
   issuer = await startTestIssuer(chain, work);
-  const config = loadVerifierConfig({
-    VERIFIER_PORT: '0',
-    VERIFIER_DATA_DIR: join(work, 'verifier'),
-    VERIFIER_KMS_SECRET: KMS,
-    VERIFIER_MARKETPLACES: `demo-market:${MARKET_KEY}`,
-    VERIFIER_RELAYER_KEY: DEV_KEYS.relayer,
-    RPC_URL: chain.rpcUrl,
-    ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
-    VERIFIER_POOL_THREADS: '1',
-    VERIFIER_AUDIT_ANCHOR_SECONDS: '0',
-    VERIFIER_REGULATORS: REGULATOR_DID,
+  verifier = await startTestVerifier(chain, work, {
+    marketplace: 'demo-market',
+    apiKey: MARKET_KEY,
+    over: {
+      VERIFIER_KMS_SECRET: KMS,
+      VERIFIER_RELAYER_KEY: DEV_KEYS.relayer,
+      VERIFIER_AUDIT_ANCHOR_SECONDS: '0',
+      VERIFIER_REGULATORS: REGULATOR_DID,
+    },
   });
-  verifier = await startVerifier(config, { logger: pino({ level: 'silent' }) });
   const agent = createEthrAgent({
     dataSource: verifier.dataSource,
     kmsSecretKey: KMS,
@@ -256,6 +252,7 @@ describe('report e2e: a report from the real flow', () => {
       'ok   chain: entries 1–3 verify (3)',
       'ok   checkpoints: 1 signed and anchored (up to entry 3)',
       'ok   proofs: 2 proofs checked again; consent bindings hold',
+      'ok   erasures: 0 erased entries accounted for',
       'ok   counts: 3 events; counts match',
       'report verified',
     ]);

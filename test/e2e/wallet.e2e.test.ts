@@ -3,8 +3,8 @@
  * and two real verifiers, with real Groth16 proofs:
  *
  * - through the CLI (`bin/zkrep.mjs`, its own process): init → request-credential → respond →
- *   verified, then history, consents, withdraw, backup/restore and recover; every failure is one
- *   line and a non-zero exit;
+ *   verified, then history, consents, backup/restore and recover (withdraw, told to the verifier:
+ *   wallet-withdraw.e2e.test.ts); every failure is one line and a non-zero exit;
  * - W09 unlinkability: one holder's proofs to two verifiers, and to two policies of one
  *   verifier, share no holder-specific value (every value they share, another holder's proofs
  *   to the same requests share too), and their nullifiers differ;
@@ -36,7 +36,6 @@ import {
 import type { RunningIssuer } from '#issuer';
 import type { RunningVerifier } from '#verifier';
 import {
-  buildConsentReceipt,
   compilePolicy,
   signRequestObject,
   walletUrl,
@@ -47,6 +46,7 @@ import {
 import {
   listConsents,
   listPresentations,
+  newConsentReceipt,
   openRequest,
   proveRequest,
   respond,
@@ -222,14 +222,7 @@ describe('the wallet CLI', () => {
     expect(given.receipt).toMatchObject({ version: 'zkrep-consent/2' });
     expect(given.receipt).not.toHaveProperty('account');
     expect(given.account).toBe(result.account);
-    const withdrawn = await zkrep(
-      ['wallet', 'withdraw', result.receiptId.slice(0, 8), '--json'],
-      env,
-    );
-    expect(JSON.parse(withdrawn.stdout)).toMatchObject({
-      receiptId: result.receiptId,
-      status: 'withdrawn',
-    });
+    // Its withdrawal, told to the verifier: test/e2e/wallet-withdraw.e2e.test.ts.
 
     // Nothing personal in the wallet file in the clear.
     const file = readFileSync(join(env.ZKREP_WALLET_DIR, 'wallet.sqlite'));
@@ -316,10 +309,7 @@ describe('the wallet library', () => {
         const opened = await openRequest(w, request.walletUrl);
         // A separate account per marketplace (a shared account would link them by design).
         const account = getAddress(`0x${(0xa000 + i * 16 + j).toString(16).padStart(40, '0')}`);
-        const receipt = buildConsentReceipt(opened.claims, {
-          verifier: opened.verifier,
-          now: clock(),
-        });
+        const receipt = await newConsentReceipt(w, opened);
         const body = await proveRequest(w, opened, receipt, account);
         const res = await postJson(opened.responseUri, body);
         expect([res.status, ((await res.json()) as { verified: boolean }).verified]).toEqual([

@@ -9,7 +9,12 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createClients, deploy, startAnvil, type AnvilChain } from '#contracts';
 import { loadIssuerConfig, startIssuer, type RunningIssuer } from '#issuer';
-import { loadVerifierConfig, startVerifier, type RunningVerifier } from '#verifier';
+import {
+  loadVerifierConfig,
+  startVerifier,
+  type RunningVerifier,
+  type StartVerifierOptions,
+} from '#verifier';
 import { ethrResolver } from '#platform';
 import { loadVerificationKey, verifierSolidityPath } from '#zk';
 import type { Resolver } from 'did-resolver';
@@ -75,12 +80,19 @@ export function startTestIssuer(chain: AnvilChain, work: string): Promise<Runnin
 
 /**
  * A real verifier on `chain` (data under `<work>/<name>`, its own KMS secret per name) for the
- * marketplace `marketplace` with API key `apiKey`; `over` overrides any variable.
+ * marketplace `marketplace` with API key `apiKey`; `over` overrides any variable; `options` go to
+ * `startVerifier` (a logger, the clock …).
  */
 export function startTestVerifier(
   chain: AnvilChain,
   work: string,
-  p: { name?: string; marketplace: string; apiKey: string; over?: Record<string, string> },
+  p: {
+    name?: string;
+    marketplace: string;
+    apiKey: string;
+    over?: Record<string, string>;
+    options?: StartVerifierOptions;
+  },
 ): Promise<RunningVerifier> {
   const name = p.name ?? 'verifier';
   return startVerifier(
@@ -95,6 +107,7 @@ export function startTestVerifier(
       LOG_LEVEL: 'silent',
       ...p.over,
     }),
+    p.options,
   );
 }
 

@@ -19,7 +19,8 @@ import {
   type Wallet,
 } from '#wallet';
 import type { Resolvable } from 'did-resolver';
-import type { Address } from 'viem';
+import type { Address, Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { recordKyc, type Holder } from './holder.js';
 import { TEST_ADMIN_KEY } from './stack.js';
 
@@ -42,6 +43,8 @@ export async function answerRequest(p: {
   chain?: { chain: AnvilChain; gate: string };
   /** Unix seconds (default: the system clock). */
   now?: number;
+  /** The receipt's withdraw key (its private key; default: a fresh one). */
+  withdrawKey?: Hex;
 }): Promise<WalletAnswer> {
   const now = p.now ?? Math.floor(Date.now() / 1000);
   const registration = p.chain && {
@@ -56,7 +59,11 @@ export async function answerRequest(p: {
   );
   if (opened.verifier !== p.verifierDid)
     throw new Error('the request object is from another verifier');
-  const receipt = buildConsentReceipt(opened.claims, { verifier: opened.verifier, now });
+  const receipt = buildConsentReceipt(opened.claims, {
+    verifier: opened.verifier,
+    now,
+    withdrawKey: privateKeyToAccount(p.withdrawKey ?? generatePrivateKey()).address,
+  });
   const credential = await verifyIssuedCredential(p.credential, { resolver: p.resolver });
   if (!credential.verified) throw new Error(credential.message);
   return proveAnswer({

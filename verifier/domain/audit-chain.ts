@@ -44,8 +44,8 @@ import { VerifierError } from '../errors.js';
 /** The prev hash of entry 1. */
 export const AUDIT_GENESIS_HASH: Hex = `0x${'0'.repeat(64)}`;
 
-/** What an entry records ('verification' now; withdrawals, erasures and purges to come). */
-export type AuditEntryKind = 'verification';
+/** What an entry records: a verification, a withdrawal's erasure, a retention purge. */
+export type AuditEntryKind = 'verification' | 'erasure' | 'purge';
 
 /** One entry as stored and exported. */
 export interface AuditEntry {

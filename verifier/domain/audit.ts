@@ -32,9 +32,11 @@ import {
   AuditEntryEntity,
   AuditHeadEntity,
   type AuditCheckpointRow,
+  type AuditEntryRow,
   type VerificationOutcome,
 } from '../store/schema.js';
 import {
+  auditBodyHash,
   sealAuditEntry,
   type AuditEntry,
   type AuditEntryKind,
@@ -42,6 +44,8 @@ import {
 } from './audit-chain.js';
 import type { CheckpointClaims } from './audit-checkpoint.js';
 import type { StoredPolicy } from './requests.js';
+import { every } from './schedule.js';
+import { open, readDataKeys, seal, type DataKey } from './shred.js';
 
 // ---- appending ----
 
@@ -51,7 +55,13 @@ import type { StoredPolicy } from './requests.js';
  */
 export async function appendAuditEntry(
   tx: EntityManager,
-  p: { kind: AuditEntryKind; at: number; body: Record<string, unknown> },
+  p: {
+    kind: AuditEntryKind;
+    at: number;
+    body: Record<string, unknown>;
+    /** Seal the body under this data key (shred.ts): erasable later; absent: stored plain. */
+    dataKey?: DataKey | undefined;
+  },
 ): Promise<AuditHead> {
   const heads = tx.getRepository(AuditHeadEntity);
   const locked = await heads
@@ -68,11 +78,50 @@ export async function appendAuditEntry(
     at: p.at,
     body: p.body,
   });
-  // The body hash is not stored: it is recomputed from the body on export (docs/compliance.md).
-  const { bodyHash: _bodyHash, ...row } = entry;
-  await tx.getRepository(AuditEntryEntity).insert({ ...row, body: entry.body! });
+  await tx.getRepository(AuditEntryEntity).insert({
+    seq: entry.seq,
+    kind: entry.kind,
+    at: entry.at,
+    body: p.dataKey ? seal(p.dataKey, entry.body!) : entry.body,
+    bodyHash: entry.bodyHash!,
+    dataKey: p.dataKey?.id ?? null,
+    prevHash: entry.prevHash,
+    hash: entry.hash,
+  });
   await heads.update({ id: 1 }, { hash: entry.hash });
   return { seq: entry.seq, hash: entry.hash as AuditHead['hash'] };
+}
+
+/**
+ * Stored rows as chain entries: bodies opened with their data keys (read in `tx`); an erased
+ * body (null, or its key shredded) becomes a stub with the stored body hash.
+ */
+export async function auditEntriesOf(
+  tx: EntityManager,
+  rows: readonly AuditEntryRow[],
+): Promise<AuditEntry[]> {
+  const keys = await readDataKeys(
+    tx,
+    rows.flatMap((r) => (r.dataKey ? [r.dataKey] : [])),
+  );
+  return rows.map((r): AuditEntry => {
+    const key = r.dataKey ? keys.get(r.dataKey) : undefined;
+    const erased = r.body === null || (r.dataKey !== null && !key);
+    const body = erased ? null : open(key, r.body!);
+    const bodyHash = r.bodyHash ?? (body === null ? null : auditBodyHash(body));
+    if (bodyHash === null) {
+      throw new VerifierError('storage_corrupt', `audit entry ${r.seq} has neither body nor hash`);
+    }
+    return {
+      seq: Number(r.seq),
+      kind: r.kind,
+      at: Number(r.at),
+      body,
+      bodyHash,
+      prevHash: r.prevHash,
+      hash: r.hash,
+    };
+  });
 }
 
 /** The head (seq 0 and the genesis hash while the log is empty). */
@@ -84,19 +133,22 @@ export async function readAuditHead(db: DataSource | EntityManager): Promise<Aud
   return db instanceof DataSource ? withTransaction(db, read) : read(db);
 }
 
-/** Entries after `afterSeq` (default 0), by seq, at most `limit` (default 1000). */
+/** Entries after `afterSeq` (default 0), by seq, at most `limit` (default 1000), bodies opened. */
 export async function readAuditEntries(
   ds: DataSource,
   p: { afterSeq?: number; limit?: number } = {},
-): Promise<(AuditEntry & { body: string })[]> {
-  return withTransaction(ds, (tx) =>
-    tx
-      .getRepository(AuditEntryEntity)
-      .createQueryBuilder('e')
-      .where('e.seq > :after', { after: p.afterSeq ?? 0 })
-      .orderBy('e.seq', 'ASC')
-      .limit(p.limit ?? 1_000)
-      .getMany(),
+): Promise<AuditEntry[]> {
+  return withTransaction(ds, async (tx) =>
+    auditEntriesOf(
+      tx,
+      await tx
+        .getRepository(AuditEntryEntity)
+        .createQueryBuilder('e')
+        .where('e.seq > :after', { after: p.afterSeq ?? 0 })
+        .orderBy('e.seq', 'ASC')
+        .limit(p.limit ?? 1_000)
+        .getMany(),
+    ),
   );
 }
 
@@ -181,9 +233,14 @@ function proofUnixTime(time: bigint): number | null {
 /** Appends a verification event inside `tx` (the transaction of its verification record). */
 export function appendVerificationEntry(
   tx: EntityManager,
-  e: VerificationAuditEvent & { at: number },
+  e: VerificationAuditEvent & { at: number; dataKey: DataKey },
 ): Promise<AuditHead> {
-  return appendAuditEntry(tx, { kind: 'verification', at: e.at, body: verificationAuditBody(e) });
+  return appendAuditEntry(tx, {
+    kind: 'verification',
+    at: e.at,
+    body: verificationAuditBody(e),
+    dataKey: e.dataKey,
+  });
 }
 
 // ---- checkpoints ----
@@ -419,31 +476,5 @@ export function scheduleCheckpoints(
   checkpointer: Pick<AuditCheckpointer, 'tick'>,
   p: { intervalMs: number; logger: Logger },
 ): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
-  const next = () => {
-    timer = setTimeout(() => {
-      inFlight = checkpointer
-        .tick()
-        .then(() => undefined)
-        .catch((e: unknown) => {
-          const code = e instanceof ZkrepError ? e.code : 'internal';
-          p.logger.error({ code }, 'scheduled audit checkpoint failed');
-        })
-        .finally(() => {
-          inFlight = undefined;
-          if (!stopped) next();
-        });
-    }, p.intervalMs);
-    timer.unref();
-  };
-  next();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await inFlight;
-    },
-  };
+  return every(() => checkpointer.tick(), { ...p, what: 'scheduled audit checkpoint' });
 }

@@ -6,36 +6,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ES256KSigner, createJWT, type JWTHeader } from 'did-jwt';
-import type { Resolvable } from 'did-resolver';
-import { privateKeyToAccount } from 'viem/accounts';
-import { REGULATOR_TOKEN_MAX_SECONDS, verifyRegulatorToken } from './regulator.js';
+import { localDid } from '../../test/helpers/local-did.js';
+import {
+  REGULATOR_TOKEN_MAX_SECONDS,
+  createRegulatorToken,
+  verifyRegulatorToken,
+} from './regulator.js';
 
-const key = randomBytes(32);
-const address = privateKeyToAccount(`0x${key.toString('hex')}`).address;
-const DID = `did:ethr:0x7a69:${address}`;
+const { key, did: DID, resolver } = localDid();
 const VERIFIER = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';
 const NOW = 1_790_000_000;
-
-/** The did:ethr default document of `address`: its own address as the controller key. */
-const resolver: Resolvable = {
-  resolve: async (did: string) => ({
-    didResolutionMetadata: {},
-    didDocumentMetadata: {},
-    didDocument: {
-      id: did,
-      verificationMethod: [
-        {
-          id: `${did}#controller`,
-          type: 'EcdsaSecp256k1RecoveryMethod2020',
-          controller: did,
-          blockchainAccountId: `eip155:31337:${address}`,
-        },
-      ],
-      authentication: [`${did}#controller`],
-      assertionMethod: [`${did}#controller`],
-    },
-  }),
-};
 
 const token = (
   claims: Record<string, unknown> = {},
@@ -114,4 +94,34 @@ describe('regulator tokens', () => {
   it('what is not a JWT is refused', async () => {
     await expect(check('not-a-token')).rejects.toMatchObject({ code: 'unauthorized' });
   });
+});
+
+describe('createRegulatorToken (zkrep report token)', () => {
+  const make = (lifeSeconds?: number) =>
+    createRegulatorToken({
+      did: DID,
+      signer: ES256KSigner(key),
+      audience: VERIFIER,
+      now: NOW,
+      lifeSeconds,
+    });
+
+  it('makes a token the verifier accepts, living the maximum by default', async () => {
+    const token = await make();
+    await expect(check(token)).resolves.toBe(DID);
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+    expect(payload).toEqual({
+      iss: DID,
+      aud: VERIFIER,
+      iat: NOW,
+      exp: NOW + REGULATOR_TOKEN_MAX_SECONDS,
+    });
+  });
+
+  it.each([0, REGULATOR_TOKEN_MAX_SECONDS + 1, 1.5])(
+    'refuses a life of %s s (bad_input)',
+    async (life) => {
+      await expect(make(life)).rejects.toMatchObject({ code: 'bad_input' });
+    },
+  );
 });

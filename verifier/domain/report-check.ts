@@ -13,6 +13,9 @@
  *                one's must not), under the circuit the checker has; for an off-chain binding,
  *                the consent receipt hashes to the entry's hash and, with the request digest,
  *                to the proof's signal hash;
+ *   erasures     every entry a withdrawal (`erasure`) or retention purge (`purge`) says it erased
+ *                is an earlier stub with the body hash it names; a purged entry's retention
+ *                (its time + the policy's retention days) had ended by the purge;
  *   counts       the log shown starts before the period (its first entry is older, or it starts
  *                at the genesis), the events are exactly the disclosed entries of the period,
  *                marketplace and policy, and the counts recomputed from them are the report's.
@@ -31,13 +34,16 @@ import {
   verifyReportSignature,
   type ComplianceReport,
 } from './report.js';
+import { verifyReportCredential } from './report-credential.js';
 
-export type ReportCheckName = 'signature' | 'chain' | 'checkpoints' | 'proofs' | 'counts';
+export type ReportCheckName =
+  'signature' | 'chain' | 'checkpoints' | 'proofs' | 'erasures' | 'counts';
 export const REPORT_CHECKS: readonly ReportCheckName[] = [
   'signature',
   'chain',
   'checkpoints',
   'proofs',
+  'erasures',
   'counts',
 ];
 
@@ -176,6 +182,7 @@ export async function checkReport(jwt: string, deps: ReportCheckDeps): Promise<R
     const events = disclosed(log.entries);
     let proofs = 0;
     for (const { entry, body } of events) {
+      if (entry.kind !== 'verification') continue;
       const at = `event ${entry.seq}`;
       if (body['proof'] === null || body['publicSignals'] === null) {
         if (body['outcome'] === 'verified') throw new CheckFailed('proofs', `${at}: no proof`);
@@ -209,7 +216,60 @@ export async function checkReport(jwt: string, deps: ReportCheckDeps): Promise<R
     }
     pass('proofs', `${proofs} proofs checked again; consent bindings hold`);
 
-    // (e) counts: the log starts before the period, the events are the disclosed entries in
+    // (e) erasures: what each withdrawal or purge says it erased is a stub with that body hash,
+    // before it; a purge removed only entries whose retention had ended by then (R05, R06)
+    const bySeq = new Map(log.entries.map((e) => [e.seq, e]));
+    const retention = new Map<string, number>();
+    for (const { entry, body } of events) {
+      if (entry.kind === 'verification' && typeof body['retentionDays'] === 'number') {
+        retention.set(String(body['policyId']), body['retentionDays']);
+      }
+    }
+    let erased = 0;
+    for (const { entry, body } of events) {
+      if (entry.kind !== 'erasure' && entry.kind !== 'purge') continue;
+      const items = body['erased'];
+      if (!Array.isArray(items) || items.length === 0) {
+        throw new CheckFailed('erasures', `entry ${entry.seq}: it names nothing erased`, entry.seq);
+      }
+      for (const item of items as Record<string, unknown>[]) {
+        const seq = item['seq'];
+        if (typeof seq !== 'number' || seq >= entry.seq) {
+          throw new CheckFailed('erasures', `entry ${entry.seq}: erases a later entry`, entry.seq);
+        }
+        const target = bySeq.get(seq);
+        if (target === undefined) continue; // before the log shown
+        if (target.body !== null || target.bodyHash !== item['bodyHash']) {
+          throw new CheckFailed(
+            'erasures',
+            `entry ${entry.seq}: entry ${seq} is not the erased stub it names`,
+            entry.seq,
+          );
+        }
+        if (entry.kind === 'purge') {
+          const until = item['retainUntil'];
+          const days = item['retentionDays'];
+          const policyDays = retention.get(String(item['policyId']));
+          if (
+            typeof until !== 'number' ||
+            typeof days !== 'number' ||
+            until !== target.at + days * 86_400 ||
+            until > entry.at ||
+            (policyDays !== undefined && policyDays !== days)
+          ) {
+            throw new CheckFailed(
+              'erasures',
+              `entry ${entry.seq}: purged entry ${seq} before its retention ended`,
+              entry.seq,
+            );
+          }
+        }
+        erased++;
+      }
+    }
+    pass('erasures', `${erased} erased entries accounted for`);
+
+    // (f) counts: the log starts before the period, the events are the disclosed entries in
     // scope, and their counts the report's
     const firstEntry = log.entries[0];
     if (log.start.seq > 0 && (!firstEntry || firstEntry.at >= report.period.from)) {
@@ -223,7 +283,7 @@ export async function checkReport(jwt: string, deps: ReportCheckDeps): Promise<R
         throw new CheckFailed('counts', `entry ${entry.seq} is disclosed but not in the report`);
       }
     }
-    const counts = reportCounts(events.map((e) => e.body));
+    const counts = reportCounts(events.map((e) => ({ kind: e.entry.kind, body: e.body })));
     if (JSON.stringify(sorted(counts)) !== JSON.stringify(sorted(report.counts))) {
       throw new CheckFailed('counts', 'the counts are not those of the events');
     }
@@ -262,3 +322,49 @@ function sorted(v: unknown): unknown {
 
 const reason = (e: unknown, fallback: string) =>
   e instanceof ZkrepError ? `${e.code}: ${e.message}` : fallback;
+
+// ---------------------------------------------------------------------------------------------
+// The report as a W3C credential (report-credential.ts): the credential's signature, then every
+// check above on the signed report it carries.
+
+/**
+ * Checks a ComplianceReportCredential (JWT-VC): its signature by a key of the verifier's did:ethr
+ * document (the checker's resolver, as for the report JWT), its issuer and subject the verifier
+ * the report names, the report it shows the very report of the signed report inside; then
+ * `checkReport` on that signed report. A credential that fails before `checkReport` fails the
+ * `signature` check. Never throws for a bad credential.
+ */
+export async function checkReportCredential(
+  vcJwt: string,
+  deps: ReportCheckDeps,
+): Promise<ReportCheckResult> {
+  const refused = (message: string): ReportCheckResult => ({
+    ok: false,
+    checks: [{ check: 'signature', ok: false, message }],
+  });
+  let vc: Awaited<ReturnType<typeof verifyReportCredential>>;
+  try {
+    vc = await verifyReportCredential(vcJwt, { resolver: deps.resolver });
+  } catch (e) {
+    return refused(reason(e, 'the report credential signature does not verify'));
+  }
+  let inner: unknown;
+  try {
+    const [, part, sig] = vc.signedReport.split('.');
+    if (!part || !sig) throw new Error('not a compact JWS');
+    // Unverified here: checkReport verifies the signed report itself below.
+    inner = (JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { report?: unknown })
+      .report;
+  } catch {
+    return refused('bad_input: the signed report inside the credential cannot be decoded');
+  }
+  if (JSON.stringify(sorted(inner)) !== JSON.stringify(sorted(vc.report))) {
+    return refused('bad_input: the report the credential shows is not its signed report');
+  }
+  const result = await checkReport(vc.signedReport, deps);
+  const first = result.checks[0];
+  if (first?.check === 'signature' && first.ok) {
+    first.message = `${first.message} (the credential and the report inside)`;
+  }
+  return result;
+}

@@ -32,6 +32,8 @@ const body = (p: {
   outcome: 'verified' | 'failed';
   reasonCode?: string;
   issuer?: string;
+  legalBasis?: string;
+  receipt?: boolean;
 }) => ({
   version: 1,
   requestId: `req-${Math.random()}`,
@@ -41,6 +43,10 @@ const body = (p: {
   reasonCode: p.reasonCode ?? null,
   circuit: { name: 'age_v1', vkHash: 'ab'.repeat(32) },
   issuerKeyHash: p.issuer ?? '123',
+  legalBasis: p.legalBasis ?? 'legal_obligation',
+  retentionDays: 30,
+  // The receipt itself (its fields do not matter here; null: a submission that came without).
+  consentReceipt: p.receipt === false ? null : { version: 'zkrep-consent/2' },
 });
 
 /** The log: seq → (at, body). Period [T+10, T+20]. */
@@ -130,7 +136,7 @@ describe.each(engines.list)('compliance reports on %s', (engine: Engine) => {
       now: T + 100,
     });
     expect(disclosedSeqs(report.log.entries)).toEqual([4]);
-    expect(report.counts).toEqual(reportCounts([LOG[3]!.b]));
+    expect(report.counts).toEqual(reportCounts([{ kind: 'verification', body: LOG[3]!.b }]));
     expect(
       verifyAuditLog(report.log.entries, {
         start: report.log.start,
@@ -161,7 +167,14 @@ describe.each(engines.list)('compliance reports on %s', (engine: Engine) => {
         hash: report.checkpoints[0]!.head,
       }),
     ]);
-    expect(report.counts).toEqual({ events: 0, byPolicy: {}, byOutcome: {}, byReason: {} });
+    expect(report.counts).toEqual({
+      events: 0,
+      byPolicy: {},
+      byOutcome: {},
+      byReason: {},
+      withdrawals: 0,
+      purged: 0,
+    });
     expect(
       verifyAuditLog(report.log.entries, {
         start: report.log.start,

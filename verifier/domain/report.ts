@@ -27,8 +27,8 @@ import { ZkrepError } from '#zk';
 import type { DataSource } from 'typeorm';
 import { VerifierError } from '../errors.js';
 import { AuditEntryEntity } from '../store/schema.js';
-import { auditBodyHash, redactAuditEntry, type AuditEntry, type AuditHead } from './audit-chain.js';
-import type { AuditCheckpointer } from './audit.js';
+import { redactAuditEntry, type AuditEntry, type AuditHead } from './audit-chain.js';
+import { auditEntriesOf, type AuditCheckpointer } from './audit.js';
 
 /** The JOSE `typ` of a signed report. */
 export const REPORT_TYP = 'zkrep-report+jwt';
@@ -45,6 +45,11 @@ export interface ReportQuery {
   marketplaceId: string | null;
   /** Only this policy's events (null: all the marketplace's). */
   policyId?: string | null | undefined;
+  /**
+   * The legal bases whose events the requester may read (a regulator's, from
+   * VERIFIER_REGULATORS); null or absent: every basis (a marketplace reading its own).
+   */
+  legalBases?: readonly string[] | null | undefined;
 }
 
 /** A checkpoint as a report carries it: the signed JWT and where its anchor is. */
@@ -62,12 +67,20 @@ export interface ReportCheckpoint {
   transactionHash: string | null;
 }
 
-/** Counts over the events: their number, and by policy, outcome and reason code. */
+/**
+ * Counts over the disclosed entries: verification events (their number, by policy, outcome and
+ * reason code), withdrawals (erasure entries) and entries purged at the end of their retention.
+ * `withheld` (not recomputable by a checker: those entries are stubs) counts the verification
+ * events in scope whose body the requester may not read: no consent receipt, consent withdrawn
+ * or expired, or a legal basis not theirs (SECURITY-CASES R03).
+ */
 export interface ReportCounts {
   events: number;
   byPolicy: Record<string, number>;
   byOutcome: Record<string, number>;
   byReason: Record<string, number>;
+  withdrawals: number;
+  purged: number;
 }
 
 /** A compliance report (version 1). */
@@ -82,6 +95,8 @@ export interface ComplianceReport {
   marketplaceId: string | null;
   policyId: string | null;
   counts: ReportCounts;
+  /** Verification events in scope shown as stubs only (R03; see `ReportCounts`). */
+  withheld: number;
   /** The log from `start` (the hash before its first entry) to the last checkpoint's seq. */
   log: { start: AuditHead; entries: AuditEntry[] };
   checkpoints: ReportCheckpoint[];
@@ -91,7 +106,7 @@ export interface ComplianceReport {
   issuerKeyHashes: string[];
 }
 
-/** The body fields a report reads (audit.ts `verificationAuditBody`). */
+/** The body fields a report reads (audit.ts `verificationAuditBody`, erasure.ts). */
 interface EventBody {
   policyId?: unknown;
   marketplaceId?: unknown;
@@ -99,7 +114,15 @@ interface EventBody {
   reasonCode?: unknown;
   circuit?: { name?: unknown; vkHash?: unknown } | null;
   issuerKeyHash?: unknown;
+  /** Erasure and purge entries: what they erased. */
+  erased?: unknown;
+  consentReceipt?: unknown;
+  retentionDays?: unknown;
+  legalBasis?: unknown;
 }
+
+/** The kinds of entry a report shows as events. */
+const EVENT_KINDS = new Set(['verification', 'erasure', 'purge']);
 
 /** Whether an entry (with its body) is an event of the report's period, marketplace and policy. */
 export function isReportEvent(
@@ -112,7 +135,7 @@ export function isReportEvent(
   },
 ): boolean {
   return (
-    e.kind === 'verification' &&
+    EVENT_KINDS.has(e.kind) &&
     e.at >= q.period.from &&
     e.at <= q.period.to &&
     (q.marketplaceId === null || body.marketplaceId === q.marketplaceId) &&
@@ -120,13 +143,23 @@ export function isReportEvent(
   );
 }
 
-/** The counts of a list of event bodies (the builder and the checker use this one function). */
-export function reportCounts(bodies: readonly EventBody[]): ReportCounts {
-  const counts: ReportCounts = { events: 0, byPolicy: {}, byOutcome: {}, byReason: {} };
+/** The counts of a list of events (the builder and the checker use this one function). */
+export function reportCounts(events: readonly { kind: string; body: EventBody }[]): ReportCounts {
+  const counts: ReportCounts = {
+    events: 0,
+    byPolicy: {},
+    byOutcome: {},
+    byReason: {},
+    withdrawals: 0,
+    purged: 0,
+  };
   const add = (m: Record<string, number>, k: string) => {
     m[k] = (m[k] ?? 0) + 1;
   };
-  for (const b of bodies) {
+  for (const { kind, body: b } of events) {
+    if (kind === 'erasure') counts.withdrawals++;
+    if (kind === 'purge') counts.purged += Array.isArray(b.erased) ? b.erased.length : 0;
+    if (kind !== 'verification') continue;
     counts.events++;
     add(counts.byPolicy, String(b.policyId));
     add(counts.byOutcome, String(b.outcome));
@@ -143,6 +176,23 @@ export interface ReportDeps {
   verifier: string;
   /** True when the verifier anchors its checkpoints (a relayer key): the report's must be. */
   anchors: boolean;
+}
+
+/**
+ * Why a verification body in scope is withheld from a requester (R03), or null if it may be
+ * read: no consent receipt, consent past its retention (not yet purged), or a legal basis the
+ * requester may not see. (Withdrawn events have no body left.)
+ */
+export function withheldReason(
+  e: { at: number },
+  body: { consentReceipt?: unknown; retentionDays?: unknown; legalBasis?: unknown },
+  q: { now: number; legalBases?: readonly string[] | null | undefined },
+): 'no_consent' | 'consent_expired' | 'legal_basis' | null {
+  if (body.consentReceipt === null || typeof body.consentReceipt !== 'object') return 'no_consent';
+  const days = typeof body.retentionDays === 'number' ? body.retentionDays : 0;
+  if (e.at + days * 86_400 <= q.now) return 'consent_expired';
+  if (q.legalBases && !q.legalBases.includes(String(body.legalBasis))) return 'legal_basis';
+  return null;
 }
 
 const badInput = (message: string) => new VerifierError('bad_input', message);
@@ -194,30 +244,31 @@ export async function buildReport(
     if (cp.seq - lo + 1 > MAX_REPORT_ENTRIES) {
       throw badInput(`the report would hold more than ${MAX_REPORT_ENTRIES} entries: shorten it`);
     }
-    return repo
-      .createQueryBuilder('e')
-      .where('e.seq >= :lo AND e.seq <= :hi', { lo, hi: cp.seq })
-      .orderBy('e.seq', 'ASC')
-      .getMany();
+    return auditEntriesOf(
+      tx,
+      await repo
+        .createQueryBuilder('e')
+        .where('e.seq >= :lo AND e.seq <= :hi', { lo, hi: cp.seq })
+        .orderBy('e.seq', 'ASC')
+        .getMany(),
+    );
   });
 
   const filter = { period: { from: q.from, to: q.to }, marketplaceId: q.marketplaceId, policyId };
-  const bodies: EventBody[] = [];
-  const entries = rows.map((r): AuditEntry => {
-    const entry: AuditEntry = {
-      seq: Number(r.seq),
-      kind: r.kind,
-      at: Number(r.at),
-      body: r.body,
-      bodyHash: auditBodyHash(r.body),
-      prevHash: r.prevHash,
-      hash: r.hash,
-    };
-    const body = JSON.parse(r.body) as EventBody;
+  const shown: { kind: string; body: EventBody }[] = [];
+  let withheld = 0;
+  const entries = rows.map((entry): AuditEntry => {
+    if (entry.body === null) return entry; // erased: a stub already
+    const body = JSON.parse(entry.body) as EventBody;
     if (!isReportEvent(entry, body, filter)) return redactAuditEntry(entry);
-    bodies.push(body);
+    if (entry.kind === 'verification' && withheldReason(entry, body, q) !== null) {
+      withheld++;
+      return redactAuditEntry(entry);
+    }
+    shown.push({ kind: entry.kind, body });
     return entry;
   });
+  const bodies = shown.filter((e) => e.kind === 'verification').map((e) => e.body);
   const start: AuditHead = {
     seq: entries[0]!.seq - 1,
     hash: entries[0]!.prevHash as AuditHead['hash'],
@@ -239,7 +290,8 @@ export async function buildReport(
     period: { from: q.from, to: q.to },
     marketplaceId: q.marketplaceId,
     policyId,
-    counts: reportCounts(bodies),
+    counts: reportCounts(shown),
+    withheld,
     log: { start, entries },
     checkpoints: [checkpoint],
     circuits: [...circuits.values()],

@@ -25,6 +25,7 @@ import { databaseEngines } from '../../test/helpers/databases.js';
 import { VerifierError } from '../errors.js';
 import {
   AuditEntryEntity,
+  DataKeyEntity,
   NullifierBindingEntity,
   ProofRequestEntity,
   VERIFIER_ENTITIES,
@@ -39,6 +40,7 @@ import {
   type PolicyInput,
 } from '#platform';
 import { verifySubmission, type RootTerms, type VerificationDeps } from './verification.js';
+import { readAuditEntries } from './audit.js';
 
 const engines = databaseEngines({ entities: VERIFIER_ENTITIES, migrations: VERIFIER_MIGRATIONS });
 
@@ -115,9 +117,9 @@ async function openRequest(
 
 /** The audit entries of request `requestId`, as their parsed bodies. */
 async function auditOf(ds: DataSource, requestId: string): Promise<Record<string, unknown>[]> {
-  const entries = await ds.getRepository(AuditEntryEntity).find({ order: { seq: 'ASC' } });
+  const entries = await readAuditEntries(ds, { limit: 10_000 });
   return entries
-    .map((e) => JSON.parse(e.body) as Record<string, unknown>)
+    .map((e) => JSON.parse(e.body!) as Record<string, unknown>)
     .filter((b) => b['requestId'] === requestId);
 }
 const auditCount = (ds: DataSource) => ds.getRepository(AuditEntryEntity).count();
@@ -226,7 +228,16 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
         consentReceipt: null,
         passExpiresAt: T + 86_400,
         createdAt: T + 5,
+        withdrawnAt: null,
+        erasureRecord: null,
       },
+    ]);
+    // Its data key: the policy's retention from the verification's time.
+    expect(await s.ds.getRepository(DataKeyEntity).find()).toEqual([
+      expect.objectContaining({
+        id: request.id,
+        retainUntil: T + 5 + POLICY.retentionDays * 86_400,
+      }),
     ]);
     expect(await auditOf(s.ds, request.id)).toEqual([
       expect.objectContaining({ outcome: 'verified', reasonCode: null, nullifier }),
@@ -557,6 +568,7 @@ describe.each(engines.list)('verifySubmission on %s', (engine) => {
       legalBasis: POLICY.legalBasis,
       retentionDays: POLICY.retentionDays,
       predicates: POLICY.predicates,
+      withdrawKey: '0x2222222222222222222222222222222222222222',
       consentedAt: T,
     });
     await expectBadInput({ ...base, consentReceipt: receipt });

@@ -50,6 +50,7 @@ import {
 import { appendVerificationEntry, type VerificationAuditEvent } from './audit.js';
 import { bindNullifier, normalizeAccount } from './nullifiers.js';
 import { requestBinding, type GateTarget, type StoredPolicy } from './requests.js';
+import { createDataKey, seal } from './shred.js';
 
 /** What a policy allows for a revocation root, handed to `rootAccepted`. */
 export interface RootTerms {
@@ -297,6 +298,13 @@ async function complete(tx: EntityManager, c: Completion): Promise<void> {
     if (current && current.status === 'pending') throw expiredError();
     throw completedError();
   }
+  // The record's receipt and the entry's body are sealed under the verification's own data key
+  // (shred.ts): a withdrawal or the end of the policy's retention deletes the key.
+  const dataKey = await createDataKey(tx, {
+    id: c.request.id,
+    retainUntil: c.now + c.policy.retentionDays * 86_400,
+    now: c.now,
+  });
   await tx.getRepository(VerificationRecordEntity).insert({
     requestId: c.request.id,
     policyId: c.policy.id,
@@ -305,9 +313,13 @@ async function complete(tx: EntityManager, c: Completion): Promise<void> {
     nullifier: c.nullifier,
     account: c.account,
     consentReceiptHash: c.consentReceiptHash,
-    consentReceipt: c.consentReceipt ? canonicalConsentReceipt(c.consentReceipt) : null,
+    consentReceipt: c.consentReceipt
+      ? seal(dataKey, canonicalConsentReceipt(c.consentReceipt))
+      : null,
     passExpiresAt: c.passExpiresAt,
     createdAt: c.now,
+    withdrawnAt: null,
+    erasureRecord: null,
   });
   await appendVerificationEntry(tx, {
     requestId: c.request.id,
@@ -320,6 +332,7 @@ async function complete(tx: EntityManager, c: Completion): Promise<void> {
     code: c.code,
     evidence: c.evidence,
     at: c.now,
+    dataKey,
   });
   await c.onComplete?.(tx, {
     request: c.request,

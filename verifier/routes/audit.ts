@@ -2,16 +2,14 @@
  * Audit-log routes (docs/compliance.md): `POST /audit/checkpoints` — behind a marketplace's API
  * key, like the other marketplace routes — checkpoints the log's head now (signed by the
  * verifier DID, anchored in AuditAnchor with the relayer key); `GET /audit/checkpoints/latest` —
- * public, so anyone can hold the verifier to its latest signed head; `POST /v1/reports` — a
- * signed compliance report, for a marketplace's API key (its own events) or a regulator's token
- * (domain/regulator.ts).
+ * public, so anyone can hold the verifier to its latest signed head. (Compliance reports:
+ * reports.ts.)
  */
 import { Router, type RequestHandler } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { errorResponse, httpError, jsonBody, jsonContent, parseInput, z } from '#platform';
+import { errorResponse, httpError, jsonContent, z } from '#platform';
 import type { VerifierDeps } from '../app.js';
 import type { Anchoring, CheckpointView } from '../domain/audit.js';
-import { looksLikeRegulatorToken } from '../domain/regulator.js';
 
 const Checkpoint = z
   .object({
@@ -41,27 +39,6 @@ const CheckpointResult = z
 const LatestCheckpoint = z
   .object({ checkpoint: Checkpoint, anchoring: Anchoring })
   .openapi('AuditLatestCheckpoint');
-
-const Unix = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const ReportBody = z
-  .strictObject({
-    from: Unix.openapi({ description: 'Start of the period (unix seconds, inclusive)' }),
-    to: Unix.openapi({ description: 'End of the period (unix seconds, inclusive)' }),
-    policyId: z.string().min(1).max(64).optional().openapi({ description: 'Only this policy' }),
-    marketplaceId: z.string().min(1).max(64).optional().openapi({
-      description: "Only this marketplace's events (a regulator; a marketplace gets its own)",
-    }),
-  })
-  .refine((b) => b.from <= b.to, { message: 'from must not be after to', path: ['to'] })
-  .openapi('ReportRequest');
-const SignedReport = z
-  .object({
-    jwt: z.string().openapi({
-      description:
-        'The report (typ zkrep-report+jwt, ES256K by the verifier DID; claim `report`): check it with `zkrep report verify`',
-    }),
-  })
-  .openapi('SignedReport');
 
 const body = (c: { checkpoint: CheckpointView; anchoring: Anchoring }) => ({
   checkpoint: c.checkpoint,
@@ -111,57 +88,6 @@ export function auditRouter(
     const latest = await deps.audit.latest();
     if (!latest) return httpError('not_found', 'no audit checkpoint yet');
     res.set('cache-control', 'no-store').json(body(latest));
-  });
-  openapi.registerPath({
-    method: 'post',
-    path: '/v1/reports',
-    summary:
-      "A signed compliance report of a period (docs/compliance.md §5): a marketplace's own events (its API key), or any marketplace's for a regulator (a bearer JWT signed by a DID in VERIFIER_REGULATORS, aud = the verifier DID, exp ≤ iat + 300 s)",
-    security: [{ apiKey: [] }],
-    request: { body: jsonContent(ReportBody) },
-    responses: {
-      200: { description: 'the signed report', ...jsonContent(SignedReport) },
-      400: errorResponse('a bad period, or too many entries in it'),
-      401: errorResponse('missing or unknown API key, or a regulator token that does not verify'),
-      403: errorResponse(
-        'a DID that is not a regulator of this verifier, or a marketplace asking for another',
-      ),
-      404: errorResponse('the audit log is empty'),
-      429: errorResponse('rate limited (per IP and per API key or regulator)'),
-      503: errorResponse('the checkpoint could not be anchored yet: retry'),
-    },
-  });
-  const [apiKeyAuth, ...afterAuth] = marketplaceAuth;
-  // A marketplace's API key first; a bearer value that is no key but a JWT: a regulator's token.
-  const reportAuth: RequestHandler = (req, res, next) => {
-    apiKeyAuth!(req, res, (err?: unknown) => {
-      const header = req.get('authorization');
-      const bearer = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-      if (!err || bearer === undefined || !looksLikeRegulatorToken(bearer)) {
-        next(err);
-        return;
-      }
-      deps.verifyRegulator(bearer).then((did) => {
-        res.locals['principal'] = `regulator:${did}`;
-        res.locals['regulator'] = did;
-        next();
-      }, next);
-    });
-  };
-  r.post('/v1/reports', reportAuth, ...afterAuth, jsonBody('4kb'), async (req, res) => {
-    const q = parseInput(ReportBody, req.body);
-    const regulator = res.locals['regulator'] as string | undefined;
-    const caller = String(res.locals['principal']);
-    if (!regulator && q.marketplaceId !== undefined && q.marketplaceId !== caller) {
-      httpError('forbidden', "a marketplace's key reports on that marketplace only");
-    }
-    const jwt = await deps.report({
-      from: q.from,
-      to: q.to,
-      policyId: q.policyId ?? null,
-      marketplaceId: regulator ? (q.marketplaceId ?? null) : caller,
-    });
-    res.set('cache-control', 'no-store').json({ jwt });
   });
   return r;
 }

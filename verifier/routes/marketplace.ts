@@ -95,7 +95,10 @@ const RequestView = z
   .object({
     id: z.string(),
     policyId: z.string(),
-    status: z.enum(['pending', 'verified', 'failed', 'expired']),
+    status: z.enum(['pending', 'verified', 'failed', 'expired', 'withdrawn']).openapi({
+      description:
+        'withdrawn: the holder withdrew its consent after a verdict; the pass no longer counts and the record was erased',
+    }),
     expiresAt: z.number().int(),
     requestUri: z.string(),
     walletUrl: z.string(),
@@ -286,22 +289,33 @@ export function marketplaceRouter(deps: VerifierDeps, openapi: OpenAPIRegistry):
       .getRepository(VerificationRecordEntity)
       .findOne({ where: { requestId: id } });
     const expired = row.status === 'pending' && deps.now() >= row.expiresAt;
+    const withdrawnAt = record?.withdrawnAt ?? null;
     res.json({
       id: row.id,
       policyId: row.policyId,
-      status: expired ? 'expired' : row.status,
+      status: expired ? 'expired' : withdrawnAt !== null ? 'withdrawn' : row.status,
       expiresAt: row.expiresAt,
       createdAt: row.createdAt,
       ...requestUrls(deps.baseUrl, deps.verifierId, row.id),
-      result: record
-        ? {
-            verified: record.outcome === 'verified',
-            code: record.reasonCode,
-            account: record.account,
-            passExpiresAt: record.passExpiresAt,
-            decidedAt: record.createdAt,
-          }
-        : null,
+      result:
+        record && withdrawnAt !== null
+          ? {
+              verified: false,
+              code: 'withdrawn',
+              account: null,
+              passExpiresAt: null,
+              decidedAt: record.createdAt,
+              withdrawnAt,
+            }
+          : record
+            ? {
+                verified: record.outcome === 'verified',
+                code: record.reasonCode,
+                account: record.account,
+                passExpiresAt: record.passExpiresAt,
+                decidedAt: record.createdAt,
+              }
+            : null,
       relay:
         row.relayStatus === null
           ? null

@@ -8,7 +8,15 @@
  */
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ConsentReceipt, errorResponse, jsonBody, jsonContent, parseInput, z } from '#platform';
+import {
+  ConsentReceipt,
+  Withdrawal,
+  errorResponse,
+  jsonBody,
+  jsonContent,
+  parseInput,
+  z,
+} from '#platform';
 import { ZkrepError, httpStatusOf, PUBLIC_SIGNAL_COUNT } from '#zk';
 import type { VerifierDeps } from '../app.js';
 import { answerProofRequest } from '../domain/responses.js';
@@ -52,6 +60,16 @@ const Verdict = z
   })
   .openapi('Verdict');
 const RequestId = z.object({ id: z.uuid() });
+const Withdrawn = z
+  .object({
+    status: z.literal('withdrawn'),
+    withdrawnAt: z.number().int(),
+    record: z.string().openapi({
+      description:
+        'The deletion record: a JWT (typ zkrep-erasure+jwt) signed by the verifier DID, claim `erasure` { cause, receiptHash, erased: [{ seq, bodyHash }], at }',
+    }),
+  })
+  .openapi('Withdrawn');
 
 export function walletRouter(
   deps: VerifierDeps,
@@ -123,6 +141,30 @@ export function walletRouter(
       metrics.refusal(e instanceof ZkrepError ? e.code : 'internal');
       throw e;
     }
+  });
+  openapi.registerPath({
+    method: 'post',
+    path: '/v1/withdrawals',
+    summary:
+      "A holder withdraws a consent (docs/compliance.md §6): signed by the receipt's withdrawKey; the verifier stops using the record, crypto-shreds what it kept and signs a deletion record",
+    request: { body: jsonContent(Withdrawal) },
+    responses: {
+      200: {
+        description: 'withdrawn (a repeat answers the same record)',
+        ...jsonContent(Withdrawn),
+      },
+      400: errorResponse(
+        "malformed, not recent (more than 300 s off), or not signed by the receipt's withdraw key (bad_signature)",
+      ),
+      404: errorResponse('no verification with that consent receipt is kept (or it was purged)'),
+      429: errorResponse('rate limited (per IP)'),
+      503: errorResponse('busy: retry'),
+    },
+  });
+  r.post('/v1/withdrawals', jsonBody('4kb'), async (req, res) => {
+    const w = parseInput(Withdrawal, req.body);
+    const out = await deps.withdraw(w);
+    res.set('cache-control', 'no-store').json({ status: 'withdrawn', ...out });
   });
   return r;
 }

@@ -15,7 +15,13 @@
  * scopes, nullifiers) are decimal strings; accounts are checksummed 0x addresses.
  */
 import { bigintColumn, createTablesMigration, ddl, nullableBigintColumn } from '#platform';
-import { EntitySchema, TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
+import {
+  EntitySchema,
+  TableColumn,
+  TableIndex,
+  type MigrationInterface,
+  type QueryRunner,
+} from 'typeorm';
 
 export type PolicyStatus = 'active' | 'disabled';
 export type RequestStatus = 'pending' | 'verified' | 'failed';
@@ -87,17 +93,43 @@ export interface VerificationRecordRow {
   /** When a verified pass ends (null on failure). */
   passExpiresAt: number | null;
   createdAt: number;
+  /** When the holder withdrew its consent (domain/erasure.ts); null while it stands. */
+  withdrawnAt: number | null;
+  /** The signed deletion record given to the holder at withdrawal (JWT), or null. */
+  erasureRecord: string | null;
+}
+
+/**
+ * The data key of one verification (domain/shred.ts): what its record's consent receipt and its
+ * audit entry's body are encrypted with. Deleting the row crypto-shreds both (withdrawal,
+ * retention); `retainUntil` is when the policy's retention ends.
+ */
+export interface DataKeyRow {
+  /** The proof request's id. */
+  id: string;
+  /** 32 bytes, hex. */
+  key: string;
+  /** Unix seconds: the entry's time + the policy's retention. */
+  retainUntil: number;
+  createdAt: number;
 }
 
 /** One audit-log entry (verifier/domain/audit-chain.ts): seq 1, 2, 3… without gaps. */
 export interface AuditEntryRow {
   seq: number;
-  /** 'verification' (room for 'withdrawal', 'erasure', 'purge'). */
+  /** 'verification', 'erasure' (a withdrawal), 'purge' (retention ended). */
   kind: string;
   /** Unix seconds. */
   at: number;
-  /** The event: RFC 8785 canonical JSON. */
-  body: string;
+  /**
+   * The event: RFC 8785 canonical JSON — encrypted (domain/shred.ts) under the data key
+   * `dataKey` when that is set; null once erased.
+   */
+  body: string | null;
+  /** keccak256 of the canonical body (what the entry hash commits to); null: entries before it was kept (recomputed from the body). */
+  bodyHash: string | null;
+  /** The data key (`verifier_data_key.id`) the body is encrypted with, or null (plain body). */
+  dataKey: string | null;
   prevHash: string;
   hash: string;
 }
@@ -183,6 +215,19 @@ export const VerificationRecordEntity = new EntitySchema<VerificationRecordRow>(
     consentReceipt: { name: 'consent_receipt', type: 'text', nullable: true },
     passExpiresAt: { name: 'pass_expires_at', ...nullableBigintColumn },
     createdAt: { name: 'created_at', ...bigintColumn },
+    withdrawnAt: { name: 'withdrawn_at', ...nullableBigintColumn },
+    erasureRecord: { name: 'erasure_record', type: 'text', nullable: true },
+  },
+});
+
+export const DataKeyEntity = new EntitySchema<DataKeyRow>({
+  name: 'VerifierDataKey',
+  tableName: 'verifier_data_key',
+  columns: {
+    id: { type: 'varchar', length: 64, primary: true },
+    key: { type: 'varchar', length: 64 },
+    retainUntil: { name: 'retain_until', ...bigintColumn },
+    createdAt: { name: 'created_at', ...bigintColumn },
   },
 });
 
@@ -193,7 +238,9 @@ export const AuditEntryEntity = new EntitySchema<AuditEntryRow>({
     seq: { primary: true, ...bigintColumn },
     kind: { type: 'varchar', length: 32 },
     at: { ...bigintColumn },
-    body: { type: 'text' },
+    body: { type: 'text', nullable: true },
+    bodyHash: { name: 'body_hash', type: 'varchar', length: 66, nullable: true },
+    dataKey: { name: 'data_key', type: 'varchar', length: 64, nullable: true },
     prevHash: { name: 'prev_hash', type: 'varchar', length: 66 },
     hash: { type: 'varchar', length: 66 },
   },
@@ -231,6 +278,7 @@ export const VERIFIER_ENTITIES = [
   AuditEntryEntity,
   AuditHeadEntity,
   AuditCheckpointEntity,
+  DataKeyEntity,
 ];
 
 const { text, bigint: big } = ddl;
@@ -365,8 +413,67 @@ export class AddVerificationConsentReceipt1764892800000 implements MigrationInte
   }
 }
 
+const DataKeyTable = createTablesMigration('AddVerifierErasure1765065600000', () => [
+  {
+    name: 'verifier_data_key',
+    columns: [
+      { ...text('id', 64), isPrimary: true },
+      text('key', 64),
+      big('retain_until'),
+      big('created_at'),
+    ],
+    indices: [{ name: 'verifier_data_key_retain_until', columnNames: ['retain_until'] }],
+  },
+]);
+
+/**
+ * Withdrawal, erasure and retention (docs/compliance.md §6): the data-key table; each audit entry
+ * keeps its body hash (so an erased body leaves a stub that still chains) and names its data key;
+ * a record keeps when it was withdrawn and the deletion record; records are found by receipt hash.
+ */
+export class AddVerifierErasure1765065600000 extends DataKeyTable {
+  override async up(q: QueryRunner): Promise<void> {
+    await super.up(q);
+    await q.addColumns('verifier_audit_entry', [
+      new TableColumn({ name: 'body_hash', type: 'varchar', length: '66', isNullable: true }),
+      new TableColumn({ name: 'data_key', type: 'varchar', length: '64', isNullable: true }),
+    ]);
+    const entries = await q.getTable('verifier_audit_entry');
+    const body = entries!.findColumnByName('body')!;
+    const nullable = body.clone();
+    nullable.isNullable = true;
+    await q.changeColumn('verifier_audit_entry', body, nullable);
+    await q.createIndex(
+      'verifier_audit_entry',
+      new TableIndex({ name: 'verifier_audit_entry_data_key', columnNames: ['data_key'] }),
+    );
+    await q.addColumns('verifier_verification_record', [
+      new TableColumn({ name: 'withdrawn_at', type: 'bigint', isNullable: true }),
+      new TableColumn({ name: 'erasure_record', type: 'text', isNullable: true }),
+    ]);
+    await q.createIndex(
+      'verifier_verification_record',
+      new TableIndex({
+        name: 'verifier_verification_record_receipt',
+        columnNames: ['consent_receipt_hash'],
+      }),
+    );
+  }
+
+  override async down(q: QueryRunner): Promise<void> {
+    await q.dropIndex('verifier_verification_record', 'verifier_verification_record_receipt');
+    await q.dropColumn('verifier_verification_record', 'erasure_record');
+    await q.dropColumn('verifier_verification_record', 'withdrawn_at');
+    await q.dropIndex('verifier_audit_entry', 'verifier_audit_entry_data_key');
+    await q.dropColumn('verifier_audit_entry', 'data_key');
+    await q.dropColumn('verifier_audit_entry', 'body_hash');
+    await super.down(q);
+  }
+}
+
 export const VERIFIER_MIGRATIONS = [
   CreateVerifierTables1764633600000,
   CreateVerifierAuditTables1764806400000,
   AddVerificationConsentReceipt1764892800000,
+  AddVerifierErasure1765065600000,
 ];

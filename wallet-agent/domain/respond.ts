@@ -14,8 +14,10 @@
  * 2. `review`: the plain-words disclosure and its warnings (domain/disclosure.ts); a `refuse`
  *    warning stops here unless the holder overrides it explicitly.
  * 3. `consent`: the holder says yes or no (`consent_declined`); on yes the consent receipt is
- *    written (ISO/IEC TS 27560 / Kantara fields, no personal data: `#platform` consent.ts) and
- *    kept, with the account it is for beside it (the holder's own record; the receipt names none).
+ *    written (ISO/IEC TS 27560 / Kantara fields, no personal data: `#platform` consent.ts; its
+ *    `withdrawKey` derived for this receipt from the seed) and kept, with the account it is for
+ *    beside it (the holder's own record; the receipt names none) and the request's
+ *    `response_uri` (where the verifier is told of a withdrawal: domain/consents.ts).
  * 4. `prove`: a credential of the policy's type from an issuer it trusts, still valid and ours;
  *    the issuer's current revocation snapshot, from which the non-membership proof is built
  *    locally; the witness and the Groth16 proof, with the signal hash binding the challenge, the
@@ -245,6 +247,25 @@ function accountOf(wallet: Wallet, account: string | undefined): Address {
   return getAddress(a);
 }
 
+/**
+ * A new consent receipt for an opened request, now: a fresh receipt id, and as its `withdrawKey`
+ * the address of the key this wallet derives for that id (domain/recovery.ts), so that only this
+ * holder, or this wallet restored or recovered, can withdraw it.
+ */
+export async function newConsentReceipt(
+  wallet: Wallet,
+  opened: Pick<OpenedRequest, 'verifier' | 'claims'>,
+): Promise<ConsentReceipt> {
+  const receiptId = randomUUID();
+  const { address } = await wallet.withdrawAccount(receiptId);
+  return buildConsentReceipt(opened.claims, {
+    verifier: opened.verifier,
+    now: wallet.now(),
+    withdrawKey: address,
+    receiptId,
+  });
+}
+
 /** Builds the proof for an opened request (stage `prove`). */
 export async function proveRequest(
   wallet: Wallet,
@@ -404,10 +425,7 @@ export async function respond(
     enter('consent');
     const yes = options.yes === true || (await (options.consent?.(opened.disclosure) ?? false));
     if (!yes) throw new WalletError('consent_declined', 'you did not consent; nothing was sent');
-    const receipt = buildConsentReceipt(opened.claims, {
-      verifier: opened.verifier,
-      now: wallet.now(),
-    });
+    const receipt = await newConsentReceipt(wallet, opened);
     receiptId = receipt.receiptId;
     const consent: ConsentRow = {
       receiptId: receipt.receiptId,
@@ -420,6 +438,14 @@ export async function respond(
       status: 'given',
       createdAt: receipt.consentedAt,
       withdrawnAt: null,
+      // Signed by the verifier in the request object: where it is told of a withdrawal.
+      responseUri: opened.responseUri,
+      verifierStatus: null,
+      verifierWithdrawnAt: null,
+      erasureRecord: null,
+      noticeFailedAt: null,
+      noticeErrorCode: null,
+      noticeError: null,
     };
     try {
       await withTransaction(wallet.dataSource, (m) => m.insert(ConsentEntity, consent));

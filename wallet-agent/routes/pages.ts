@@ -7,7 +7,12 @@ import { Router, urlencoded, type Request, type Response } from 'express';
 import { ZkrepError } from '#zk';
 import { WalletError } from '../errors.js';
 import { csrfValue, sameSecret, type WalletAppDeps } from '../app.js';
-import { listConsents, listPresentations, withdrawConsent } from '../domain/consents.js';
+import {
+  listConsents,
+  listPresentations,
+  withdrawConsent,
+  type ConsentView,
+} from '../domain/consents.js';
 import { listCredentials } from '../domain/credentials.js';
 import type { Disclosure } from '../domain/disclosure.js';
 import { openRequest, respond } from '../domain/respond.js';
@@ -41,6 +46,35 @@ function problem(res: Response, e: unknown, title = 'Something went wrong'): voi
         `<h1>${esc(title)}</h1><p class="error" id="error">${esc(err.message)} <code>${esc(err.code)}</code></p><p><a href="/">Back</a></p>`,
       ),
     );
+}
+
+/**
+ * A consent's status cell: given (with Withdraw); withdrawn and what its verifier said, with its
+ * deletion record; or not told yet, why, and a button that tells it.
+ */
+function consentStatus(c: ConsentView, csrf: string): string {
+  const button = (label: string, cls: string) =>
+    `<form method="post" action="/consents/${esc(c.receiptId)}/withdraw" class="inline"><input type="hidden" name="csrf" value="${esc(csrf)}"><button type="submit" class="${cls}">${label}</button></form>`;
+  const n = c.verifierNotice;
+  if (!n) return `given ${button('Withdraw', 'secondary')}`;
+  const head = `withdrawn ${when(c.withdrawnAt)}`;
+  if (n.state === 'erased') {
+    return `<span class="told">${head}</span><br><small>The verifier recorded it (${when(
+      n.withdrawnAt,
+    )}) and erased its record.</small><details><summary>Deletion record (signed by the verifier)</summary><code class="record">${esc(
+      n.record,
+    )}</code></details>`;
+  }
+  if (n.state === 'no_record') {
+    return `<span class="told">${head}</span><br><small>The verifier held no record of it any more (already erased).</small>`;
+  }
+  return `<span class="pending">${head} (verifier not told yet)</span>${
+    n.error
+      ? `<br><small class="error">${esc(n.error.message)} <code>${esc(n.error.code)}</code>, ${when(
+          n.error.at,
+        )}</small>`
+      : ''
+  }<br>${button('Tell the verifier', 'secondary')}`;
 }
 
 /** The consent screen: what will and will not be revealed, in plain words. */
@@ -199,11 +233,7 @@ export function pageRoutes(deps: WalletAppDeps): Router {
       ? `<table id="consents"><thead><tr><th>Given</th><th>To</th><th>Purpose</th><th>Status</th></tr></thead><tbody>${consents
           .map(
             (c) =>
-              `<tr><td>${when(c.givenAt)}</td><td class="did">${esc(c.receipt.verifier)}<br><small>for ${esc(c.account)}</small></td><td>${esc(c.receipt.purpose)}<br><small>kept ${esc(c.receipt.retentionDays)} days</small></td><td>${
-                c.status === 'given'
-                  ? `given <form method="post" action="/consents/${esc(c.receiptId)}/withdraw" class="inline"><input type="hidden" name="csrf" value="${esc(csrf)}"><button type="submit" class="secondary">Withdraw</button></form>`
-                  : `withdrawn ${when(c.withdrawnAt)}`
-              }</td></tr>`,
+              `<tr><td>${when(c.givenAt)}</td><td class="did">${esc(c.receipt.verifier)}<br><small>for ${esc(c.account)}</small></td><td>${esc(c.receipt.purpose)}<br><small>kept ${esc(c.receipt.retentionDays)} days</small></td><td>${consentStatus(c, csrf)}</td></tr>`,
           )
           .join('')}</tbody></table>`
       : '<p id="consents">No consents given.</p>';

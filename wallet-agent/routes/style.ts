@@ -24,5 +24,7 @@ button.secondary { background: #fff; color: var(--accent); }
 button.danger { background: var(--bad); border-color: var(--bad); }
 form.inline { display: inline-flex; gap: .5rem; } input[name=link] { min-width: 28rem; padding: .5rem; font: inherit; }
 label.override { display: block; margin-bottom: .5rem; }
+.told { color: var(--ok); } .pending { color: var(--bad); }
+details { margin-top: .3rem; } code.record { display: block; max-width: 24rem; }
 .ok { color: var(--ok); } .error, .failed { color: var(--bad); } .verified { color: var(--ok); }
 `;

@@ -8,13 +8,15 @@
  *   credential itself (a VC JWT holding personal data) sealed with the wallet key.
  * - `wallet_consent`: the consent receipts the holder gave (v2: no personal data — the verifier,
  *   the policy's terms and predicates, the time), their withdrawal, and, for the holder's own view,
- *   the account each consent was for (the receipt no longer names it; the proof binds it).
+ *   the account each consent was for (the receipt no longer names it; the proof binds it), where
+ *   the verifier answered (its `response_uri`, from the signed request object: where it is told
+ *   of a withdrawal), and what telling it gave (its deletion record, or the last failure).
  * - `wallet_presentation`: the holder's log of every presentation, successful or not: who asked,
  *   which attributes and predicates, the outcome and the reason, never an attribute value.
  *   Only the holder deletes it (`history --clear`).
  */
 import { bigintColumn, createTablesMigration, ddl, nullableBigintColumn } from '#platform';
-import { EntitySchema } from 'typeorm';
+import { EntitySchema, TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 export interface MetaRow {
   key: string;
@@ -38,6 +40,13 @@ export interface CredentialRow {
 
 export type ConsentStatus = 'given' | 'withdrawn';
 
+/**
+ * What the verifier said about a withdrawal: `erased` (a deletion record signed by its DID, for
+ * this receipt), `no_record` (it holds no record of this receipt: already erased); null while it
+ * has not been told (or never will be: a consent still given).
+ */
+export type VerifierWithdrawal = 'erased' | 'no_record';
+
 export interface ConsentRow {
   receiptId: string;
   requestId: string;
@@ -51,6 +60,18 @@ export interface ConsentRow {
   status: ConsentStatus;
   createdAt: number;
   withdrawnAt: number | null;
+  /** The request object's `response_uri` (null for consents kept before it was). */
+  responseUri: string | null;
+  /** What the verifier said about the withdrawal; null until it has been told. */
+  verifierStatus: VerifierWithdrawal | null;
+  /** When the verifier recorded the withdrawal (its clock), for `erased`. */
+  verifierWithdrawnAt: number | null;
+  /** The verifier's deletion record (a JWT signed by its DID, checked), for `erased`. */
+  erasureRecord: string | null;
+  /** The last failed attempt to tell the verifier: when, the error code and its message. */
+  noticeFailedAt: number | null;
+  noticeErrorCode: string | null;
+  noticeError: string | null;
 }
 
 export type PresentationOutcome = 'verified' | 'failed' | 'declined';
@@ -111,6 +132,13 @@ export const ConsentEntity = new EntitySchema<ConsentRow>({
     status: { type: 'varchar', length: 16 },
     createdAt: { name: 'created_at', ...bigintColumn },
     withdrawnAt: { name: 'withdrawn_at', ...nullableBigintColumn },
+    responseUri: { name: 'response_uri', type: 'text', nullable: true },
+    verifierStatus: { name: 'verifier_status', type: 'varchar', length: 16, nullable: true },
+    verifierWithdrawnAt: { name: 'verifier_withdrawn_at', ...nullableBigintColumn },
+    erasureRecord: { name: 'erasure_record', type: 'text', nullable: true },
+    noticeFailedAt: { name: 'notice_failed_at', ...nullableBigintColumn },
+    noticeErrorCode: { name: 'notice_error_code', type: 'varchar', length: 40, nullable: true },
+    noticeError: { name: 'notice_error', type: 'text', nullable: true },
   },
 });
 
@@ -196,4 +224,34 @@ export const CreateWalletTables1764720000000 = createTablesMigration(
   ],
 );
 
-export const WALLET_MIGRATIONS = [CreateWalletTables1764720000000];
+/** The columns `AddConsentWithdrawalNotice` adds to `wallet_consent`, in order. */
+const NOTICE_COLUMNS = (): TableColumn[] => [
+  new TableColumn({ name: 'response_uri', type: 'text', isNullable: true }),
+  new TableColumn({ ...text('verifier_status', 16), isNullable: true }),
+  new TableColumn(big('verifier_withdrawn_at', true)),
+  new TableColumn({ name: 'erasure_record', type: 'text', isNullable: true }),
+  new TableColumn(big('notice_failed_at', true)),
+  new TableColumn({ ...text('notice_error_code', 40), isNullable: true }),
+  new TableColumn({ name: 'notice_error', type: 'text', isNullable: true }),
+];
+
+/**
+ * Telling the verifier of a withdrawal: where it answered (`response_uri`) and what telling it
+ * gave. Consents kept before this have no `response_uri`: their verifier cannot be told.
+ */
+export class AddConsentWithdrawalNotice1764979200000 implements MigrationInterface {
+  name = 'AddConsentWithdrawalNotice1764979200000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.addColumns('wallet_consent', NOTICE_COLUMNS());
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropColumns('wallet_consent', NOTICE_COLUMNS().reverse());
+  }
+}
+
+export const WALLET_MIGRATIONS = [
+  CreateWalletTables1764720000000,
+  AddConsentWithdrawalNotice1764979200000,
+];
