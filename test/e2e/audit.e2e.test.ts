@@ -20,12 +20,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createClients, getLatestAnchor, type AnvilChain, type ReadClient } from '#contracts';
 import type { RunningIssuer } from '#issuer';
-import {
-  buildConsentReceipt,
-  canonicalConsentReceipt,
-  consentReceiptHash,
-  verifyRequestObject,
-} from '#platform';
+import { canonicalConsentReceipt, consentReceiptHash } from '#platform';
 import {
   auditBodyHash,
   auditEntryHash,
@@ -40,8 +35,7 @@ import { parsePublicSignals, requestSignalHashOf, shutdownZk, verify } from '#zk
 import { ES256KSigner } from 'did-jwt';
 import { pino, type Logger } from 'pino';
 import { getAddress, type Address, type Hex } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { agePolicyBody } from '../fixtures/policies.js';
+import { privateKeyToAccount } from 'viem/accounts';
 import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
 import {
   DEV_KEYS,
@@ -51,6 +45,13 @@ import {
   startTestIssuer,
   startTestVerifier,
 } from '../helpers/stack.js';
+import {
+  createAgePolicy,
+  createProofRequest,
+  madeUpAnswer,
+  submitAnswer,
+  type CreatedRequest,
+} from '../helpers/market.js';
 import { answerRequest, type WalletAnswer } from '../helpers/wallet.js';
 
 const MARKET_KEY = 'market-key-for-audit-tests-0123456789';
@@ -99,44 +100,21 @@ function startNode(name: string, over: Record<string, string>, logger: Logger) {
   });
 }
 
-interface Created {
-  id: string;
-  requestUri: string;
-  requestObject: string;
-}
-async function createPolicy(node: RunningVerifier, over: Record<string, unknown>) {
-  const res = await postJson(
-    `${node.url}/v1/policies`,
-    agePolicyBody(issuer.issuerKeyHash.toString(), over),
-    market,
-  );
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; chainPolicyId: string | null };
-}
-async function createRequest(node: RunningVerifier, policyId: string, over = {}) {
-  const res = await postJson(`${node.url}/v1/requests`, { policyId, ...over }, market);
-  expect(res.status).toBe(201);
-  return (await res.json()) as Created;
-}
+type Created = CreatedRequest;
+const api = (node: RunningVerifier) => ({ url: node.url, headers: market, issuer });
+const createPolicy = (node: RunningVerifier, over: Record<string, unknown>) =>
+  createAgePolicy(api(node), over);
+const createRequest = (node: RunningVerifier, policyId: string, over = {}) =>
+  createProofRequest(api(node), policyId, over);
 const submit = (node: RunningVerifier, created: Created, body: unknown) =>
-  postJson(`${node.url}/v1/requests/${created.id}/response`, body);
+  submitAnswer(node.url, created, body);
 
 /**
  * A wrong answer with a right consent receipt: the honest proof with made-up public signals, so
  * it gets a verdict (failed). `proof` replaces the proof (an unparsable one).
  */
-async function wrongAnswer(created: Created, acct: Address, proof: unknown = honest.proof) {
-  const opened = await verifyRequestObject(created.requestObject, {
-    resolver: chainResolver(chain, issuer),
-    now: nowS(),
-  });
-  const consentReceipt = buildConsentReceipt(opened.claims, {
-    verifier: opened.clientId,
-    now: nowS(),
-    withdrawKey: privateKeyToAccount(generatePrivateKey()).address,
-  });
-  return { proof, publicSignals: Array(7).fill('1'), account: acct, consentReceipt };
-}
+const wrongAnswer = (created: Created, acct: Address, proof: unknown = honest.proof) =>
+  madeUpAnswer({ chain, issuer, created, proof, account: acct, now: nowS() });
 
 /** The log as the verifier exports it (bodies opened with their data keys), in seq order. */
 async function exportLog(node: RunningVerifier): Promise<AuditEntry[]> {

@@ -28,7 +28,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AnvilChain } from '#contracts';
 import type { RunningIssuer } from '#issuer';
-import { buildConsentReceipt, verifyRequestObject } from '#platform';
 import type { ComplianceReport, RunningVerifier } from '#verifier';
 import { shutdownZk } from '#zk';
 import { ES256KSigner, createJWT, decodeJWT } from 'did-jwt';
@@ -36,7 +35,6 @@ import type { Browser, Page } from 'playwright-core';
 import { getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { signReportCredential } from '../../verifier/domain/report-credential.js';
-import { agePolicyBody } from '../fixtures/policies.js';
 import { artifactPath, launchBrowser } from '../helpers/browser.js';
 import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
 import {
@@ -47,10 +45,18 @@ import {
   startTestIssuer,
   startTestVerifier,
 } from '../helpers/stack.js';
+import {
+  createAgePolicy,
+  createProofRequest,
+  madeUpAnswer,
+  reportOf,
+  submitAnswer,
+  zkrepCli,
+  type CreatedRequest,
+} from '../helpers/market.js';
 import { answerRequest } from '../helpers/wallet.js';
 
 const run = promisify(execFile);
-const ZKREP = new URL('../../bin/zkrep.mjs', import.meta.url).pathname;
 const MARKET_KEY = 'market-key-for-dashboard-tests-0123456789';
 const OTHER_KEY = 'other-key-for-dashboard-tests-0123456789';
 const BIRTH_DATE = '1990-02-28';
@@ -104,46 +110,15 @@ const regulatorToken = (key: Buffer = REGULATOR_KEY, aud?: string) =>
   );
 const bearer = async (key?: Buffer) => ({ authorization: `Bearer ${await regulatorToken(key)}` });
 
-interface Created {
-  id: string;
-  requestUri: string;
-  requestObject: string;
-}
-async function createRequest(policyId: string): Promise<Created> {
-  const res = await postJson(`${verifier.url}/v1/requests`, { policyId }, market);
-  expect(res.status).toBe(201);
-  return (await res.json()) as Created;
-}
-const submit = (created: Created, body: unknown) =>
-  postJson(`${verifier.url}/v1/requests/${created.id}/response`, body);
-
+const api = () => ({ url: verifier.url, headers: market, issuer });
+const createRequest = (policyId: string) => createProofRequest(api(), policyId);
+const submit = (created: CreatedRequest, body: unknown) =>
+  submitAnswer(verifier.url, created, body);
 /** A wrong answer with a right consent receipt (made-up signals): a failed event, no proving. */
-async function wrongAnswer(created: Created, proof: unknown) {
-  const opened = await verifyRequestObject(created.requestObject, {
-    resolver: chainResolver(chain, issuer),
-    now: nowS(),
-  });
-  const consentReceipt = buildConsentReceipt(opened.claims, {
-    verifier: opened.clientId,
-    now: nowS(),
-    withdrawKey: account(0x5ee),
-  });
-  return { proof, publicSignals: Array(7).fill('1'), account: BAD_ACCOUNT, consentReceipt };
-}
-
+const wrongAnswer = (created: CreatedRequest, proof: unknown) =>
+  madeUpAnswer({ chain, issuer, created, proof, account: BAD_ACCOUNT, now: nowS() });
 /** `node bin/zkrep.mjs …` as a child process. */
-async function zkrep(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [ZKREP, ...args], {
-      env: { ...process.env, ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments') },
-      encoding: 'utf8',
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+const zkrep = (...args: string[]) => zkrepCli(work, ...args);
 /** `zkrep report verify` on a file. */
 const verifyFile = (file: string) => zkrep('report', 'verify', file, '--rpc-url', chain.rpcUrl);
 
@@ -207,14 +182,7 @@ beforeAll(async () => {
   // Three events: a verified one (a real proof) and a failed one under `dash-adults`, an
   // unparsable answer under `dash-other`.
   from = nowS() - 1;
-  for (const id of ['dash-adults', 'dash-other']) {
-    const res = await postJson(
-      `${verifier.url}/v1/policies`,
-      agePolicyBody(issuer.issuerKeyHash.toString(), { id }),
-      market,
-    );
-    expect(res.status).toBe(201);
-  }
+  for (const id of ['dash-adults', 'dash-other']) await createAgePolicy(api(), { id });
   const r1 = await createRequest('dash-adults');
   const honest = await answerRequest({
     requestUri: r1.requestUri,
@@ -246,8 +214,6 @@ afterAll(async () => {
 const reportsUrl = () => `${verifier.url}/v1/reports`;
 const get = (path: string, headers: Record<string, string>) =>
   fetch(`${verifier.url}${path}`, { headers });
-const reportOf = (jwt: string) =>
-  (decodeJWT(jwt).payload as unknown as { report: ComplianceReport }).report;
 
 describe('stored reports and exports (API)', () => {
   let id: string;
@@ -809,12 +775,7 @@ describe('hostile text from a marketplace (a policy purpose) in the exports', ()
   const HOSTILE = '=HYPERLINK("http://evil.example","x") <script>alert(1)</script> "q", done';
 
   it('the CSV guards it against formula injection, the HTML escapes it', async () => {
-    const res = await postJson(
-      `${verifier.url}/v1/policies`,
-      agePolicyBody(issuer.issuerKeyHash.toString(), { id: 'dash-hostile', purpose: HOSTILE }),
-      market,
-    );
-    expect(res.status).toBe(201);
+    await createAgePolicy(api(), { id: 'dash-hostile', purpose: HOSTILE });
     const since = nowS();
     const created = await createRequest('dash-hostile');
     const proof = {

@@ -23,18 +23,13 @@
 import { execFile } from 'node:child_process';
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { anchorAuditHead, createClients, type AnvilChain } from '#contracts';
 import type { RunningIssuer } from '#issuer';
-import {
-  agentJwtSigner,
-  buildConsentReceipt,
-  createEthrAgent,
-  verifyRequestObject,
-} from '#platform';
+import { agentJwtSigner, createEthrAgent } from '#platform';
 import {
   auditBodyHash,
   auditEntryHash,
@@ -47,8 +42,7 @@ import {
 import { shutdownZk } from '#zk';
 import { ES256KSigner, createJWT, decodeJWT, type Signer } from 'did-jwt';
 import { getAddress, type Address } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { agePolicyBody } from '../fixtures/policies.js';
+import { privateKeyToAccount } from 'viem/accounts';
 import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
 import {
   DEV_KEYS,
@@ -58,6 +52,15 @@ import {
   startTestIssuer,
   startTestVerifier,
 } from '../helpers/stack.js';
+import {
+  createAgePolicy,
+  createProofRequest,
+  madeUpAnswer,
+  reportOf,
+  submitAnswer,
+  verifyReportCli,
+  type CreatedRequest,
+} from '../helpers/market.js';
 import { answerRequest } from '../helpers/wallet.js';
 
 const run = promisify(execFile);
@@ -83,62 +86,20 @@ const nowS = () => Math.floor(Date.now() / 1000);
 const account = (n: number) => getAddress(`0x${n.toString(16).padStart(40, '0')}`);
 const ALICE = account(0xa11ce);
 
-interface Created {
-  id: string;
-  requestUri: string;
-  requestObject: string;
-}
-async function createPolicy(id: string) {
-  const res = await postJson(
-    `${verifier.url}/v1/policies`,
-    agePolicyBody(issuer.issuerKeyHash.toString(), { id }),
-    market,
-  );
-  expect(res.status).toBe(201);
-}
-async function createRequest(policyId: string): Promise<Created> {
-  const res = await postJson(`${verifier.url}/v1/requests`, { policyId }, market);
-  expect(res.status).toBe(201);
-  return (await res.json()) as Created;
-}
-const submit = (created: Created, body: unknown) =>
-  postJson(`${verifier.url}/v1/requests/${created.id}/response`, body);
-
+const api = () => ({ url: verifier.url, headers: market, issuer });
+const createPolicy = (id: string) => createAgePolicy(api(), { id });
+const createRequest = (policyId: string) => createProofRequest(api(), policyId);
+const submit = (created: CreatedRequest, body: unknown) =>
+  submitAnswer(verifier.url, created, body);
 /** A wrong answer with a right consent receipt (made-up signals): a failed event, no proving. */
-async function wrongAnswer(created: Created, proof: unknown) {
-  const opened = await verifyRequestObject(created.requestObject, {
-    resolver: chainResolver(chain, issuer),
-    now: nowS(),
-  });
-  const consentReceipt = buildConsentReceipt(opened.claims, {
-    verifier: opened.clientId,
-    now: nowS(),
-    withdrawKey: privateKeyToAccount(generatePrivateKey()).address,
-  });
-  return { proof, publicSignals: Array(7).fill('1'), account: account(0xbad), consentReceipt };
-}
-
+const wrongAnswer = (created: CreatedRequest, proof: unknown) =>
+  madeUpAnswer({ chain, issuer, created, proof, account: account(0xbad), now: nowS() });
 /** `zkrep report verify` as a child process on a file holding `content`. */
-async function verifyCli(content: string, ...flags: string[]) {
-  const file = join(work, `report-${Math.random().toString(36).slice(2)}.jwt`);
-  await writeFile(file, content);
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['bin/zkrep.mjs', 'report', 'verify', file, '--rpc-url', chain.rpcUrl, ...flags],
-      { env: { ...process.env, ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments') } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+const verifyCli = (content: string, ...flags: string[]) =>
+  verifyReportCli({ work, chain }, content, ...flags);
 
 const requestReport = async (body: unknown, headers: Record<string, string> = market) =>
   postJson(`${verifier.url}/v1/reports`, body, headers);
-const reportOf = (jwt: string) =>
-  (decodeJWT(jwt).payload as unknown as { report: ComplianceReport }).report;
 const resign = (report: ComplianceReport, signer = verifierSigner) =>
   signReport({ did: verifier.did, signer, report, iat: nowS() });
 const copy = (r: ComplianceReport): ComplianceReport => structuredClone(r);

@@ -13,32 +13,22 @@
  * - R06: with the verifier's clock moved past a policy's retention, the scheduled purge erases
  *   exactly that verification and logs a `purge` entry; the next report verifies and counts it.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { AnvilChain } from '#contracts';
 import type { RunningIssuer } from '#issuer';
 import {
-  buildConsentReceipt,
   consentReceiptHash,
   verifyDidJwtSignature,
-  verifyRequestObject,
   withdrawalMessage,
   type ConsentReceipt,
 } from '#platform';
-import {
-  readAuditEntries,
-  type AuditEntry,
-  type ComplianceReport,
-  type RunningVerifier,
-} from '#verifier';
+import { readAuditEntries, type AuditEntry, type RunningVerifier } from '#verifier';
 import { shutdownZk } from '#zk';
 import { ES256KSigner, createJWT, decodeJWT } from 'did-jwt';
 import { getAddress, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { agePolicyBody } from '../fixtures/policies.js';
 import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
 import {
   DEV_KEYS,
@@ -48,9 +38,17 @@ import {
   startTestIssuer,
   startTestVerifier,
 } from '../helpers/stack.js';
+import {
+  createAgePolicy,
+  createProofRequest,
+  madeUpAnswer,
+  reportOf,
+  submitAnswer,
+  verifyReportCli,
+  type CreatedRequest,
+} from '../helpers/market.js';
 import { answerRequest, type WalletAnswer } from '../helpers/wallet.js';
 
-const run = promisify(execFile);
 const MARKET_KEY = 'market-key-for-withdrawal-tests-0123';
 const BIRTH_DATE = '1991-07-14';
 const DAY = 86_400;
@@ -70,29 +68,14 @@ let skew = 0;
 const nowS = () => Math.floor(Date.now() / 1000) + skew;
 const market = { authorization: `Bearer ${MARKET_KEY}` };
 
-interface Created {
-  id: string;
-  requestUri: string;
-  requestObject: string;
-}
-const createPolicy = async (id: string, over: Record<string, unknown>) => {
-  const res = await postJson(
-    `${verifier.url}/v1/policies`,
-    agePolicyBody(issuer.issuerKeyHash.toString(), { id, ...over }),
-    market,
-  );
-  expect(res.status).toBe(201);
-};
-const createRequest = async (policyId: string): Promise<Created> => {
-  const res = await postJson(`${verifier.url}/v1/requests`, { policyId }, market);
-  expect(res.status).toBe(201);
-  return (await res.json()) as Created;
-};
-const submit = (c: Created, body: unknown) =>
-  postJson(`${verifier.url}/v1/requests/${c.id}/response`, body);
+const api = () => ({ url: verifier.url, headers: market, issuer });
+const createPolicy = (id: string, over: Record<string, unknown>) =>
+  createAgePolicy(api(), { id, ...over });
+const createRequest = (policyId: string) => createProofRequest(api(), policyId);
+const submit = (c: CreatedRequest, body: unknown) => submitAnswer(verifier.url, c, body);
 
 /** A real proof for `c`, its receipt made with the withdraw key `key`. */
-async function prove(c: Created, key: Hex): Promise<WalletAnswer> {
+async function prove(c: CreatedRequest, key: Hex): Promise<WalletAnswer> {
   return answerRequest({
     requestUri: c.requestUri,
     verifierDid: verifier.did,
@@ -124,28 +107,15 @@ async function withdrawal(
 }
 const withdraw = (body: unknown) => postJson(`${verifier.url}/v1/withdrawals`, body);
 
-const reportOf = (jwt: string) =>
-  (decodeJWT(jwt).payload as unknown as { report: ComplianceReport }).report;
 async function requestReport(from: number, headers: Record<string, string> = market) {
   const res = await postJson(`${verifier.url}/v1/reports`, { from, to: nowS() + 60 }, headers);
   expect(res.status).toBe(200);
   return ((await res.json()) as { jwt: string }).jwt;
 }
-/** `zkrep report verify` as a child process. */
+/** `zkrep report verify` as a child process (its output: stdout then stderr). */
 async function verifyCli(content: string) {
-  const file = join(work, `report-${Math.random().toString(36).slice(2)}.jwt`);
-  await writeFile(file, content);
-  try {
-    const { stdout } = await run(
-      process.execPath,
-      ['bin/zkrep.mjs', 'report', 'verify', file, '--rpc-url', chain.rpcUrl],
-      { env: { ...process.env, ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments') } },
-    );
-    return { code: 0, stdout };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: `${x.stdout}${x.stderr}` };
-  }
+  const r = await verifyReportCli({ work, chain }, content);
+  return { code: r.code, stdout: `${r.stdout}${r.stderr}` };
 }
 const regulatorToken = () =>
   createJWT(
@@ -155,9 +125,9 @@ const regulatorToken = () =>
 
 let from: number;
 /** Verified under `short-stay` (1 day, legal obligation): purged by retention. */
-let kept: { created: Created; answer: WalletAnswer; key: Hex };
+let kept: { created: CreatedRequest; answer: WalletAnswer; key: Hex };
 /** Verified under `by-consent` (30 days, consent): withdrawn. */
-let gone: { created: Created; answer: WalletAnswer; key: Hex };
+let gone: { created: CreatedRequest; answer: WalletAnswer; key: Hex };
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'zkrep-withdrawal-e2e-'));
@@ -192,21 +162,17 @@ beforeAll(async () => {
   gone = { created: c2, answer: a2, key: k2 };
   // A failed answer under `by-consent`: a right receipt, made-up signals.
   const c3 = await createRequest('by-consent');
-  const opened = await verifyRequestObject(c3.requestObject, {
-    resolver: chainResolver(chain, issuer),
-    now: nowS(),
-  });
-  const receipt = buildConsentReceipt(opened.claims, {
-    verifier: opened.clientId,
-    now: nowS(),
-    withdrawKey: privateKeyToAccount(generatePrivateKey()).address,
-  });
-  const failed = await submit(c3, {
-    proof: a2.proof,
-    publicSignals: Array(7).fill('1'),
-    account: account(0xbad),
-    consentReceipt: receipt,
-  });
+  const failed = await submit(
+    c3,
+    await madeUpAnswer({
+      chain,
+      issuer,
+      created: c3,
+      proof: a2.proof,
+      account: account(0xbad),
+      now: nowS(),
+    }),
+  );
   expect(failed.status).toBe(422);
 }, 240_000);
 
