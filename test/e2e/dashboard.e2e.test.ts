@@ -35,7 +35,9 @@ import type { Browser, Page } from 'playwright-core';
 import { getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { signReportCredential } from '../../verifier/domain/report-credential.js';
+import { placeholderAnswer } from '../fixtures/policies.js';
 import { artifactPath, launchBrowser } from '../helpers/browser.js';
+import { parseCsv } from '../helpers/csv.js';
 import { issueAge, newHolder, postJson, type Holder } from '../helpers/holder.js';
 import {
   DEV_KEYS,
@@ -121,36 +123,6 @@ const wrongAnswer = (created: CreatedRequest, proof: unknown) =>
 const zkrep = (...args: string[]) => zkrepCli(work, ...args);
 /** `zkrep report verify` on a file. */
 const verifyFile = (file: string) => zkrep('report', 'verify', file, '--rpc-url', chain.rpcUrl);
-
-/** A small RFC 4180 parser for the test (quoted fields, doubled quotes, CRLF rows). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) throw new Error('the CSV does not end with CRLF');
-  return rows;
-}
 
 /** The chromium processes this process started (the verifier runs in it). */
 async function chromiumChildren(): Promise<number> {
@@ -778,17 +750,7 @@ describe('hostile text from a marketplace (a policy purpose) in the exports', ()
     await createAgePolicy(api(), { id: 'dash-hostile', purpose: HOSTILE });
     const since = nowS();
     const created = await createRequest('dash-hostile');
-    const proof = {
-      pi_a: ['1', '2', '1'],
-      pi_b: [
-        ['1', '2'],
-        ['3', '4'],
-        ['1', '0'],
-      ],
-      pi_c: ['1', '2', '1'],
-      protocol: 'groth16',
-      curve: 'bn128',
-    };
+    const { proof } = placeholderAnswer(created.id);
     const answered = await submit(created, await wrongAnswer(created, proof));
     expect(answered.status).toBe(422);
     const made = await postJson(

@@ -14,9 +14,8 @@
 import { decodeJWT, type Signer } from 'did-jwt';
 import { createVerifiableCredentialJwt, type JwtCredentialPayload } from 'did-jwt-vc';
 import type { Resolvable } from 'did-resolver';
-import { PlatformError, verifyDidJwtSignature } from '#platform';
 import { VerifierError } from '../errors.js';
-import { MAX_REPORT_LENGTH, type ComplianceReport } from './report.js';
+import { MAX_REPORT_LENGTH, verifyVerifierSignature, type ComplianceReport } from './report.js';
 
 /** The VC type of a report credential (besides `VerifiableCredential`). */
 export const REPORT_CREDENTIAL_TYPE = 'ComplianceReportCredential';
@@ -119,18 +118,10 @@ export async function verifyReportCredential(
   if (payload['sub'] !== iss || subject['id'] !== iss || report.verifier !== iss) {
     throw badInput('the report credential is not issued by and about the verifier it names');
   }
-  try {
-    await verifyDidJwtSignature(vcJwt, {
-      resolver: options.resolver,
-      now: nbf,
-      what: 'the report credential',
-      signer: "the verifier's DID",
-    });
-  } catch (e) {
-    if (e instanceof PlatformError) throw new VerifierError(e.code, e.message, { cause: e });
-    throw new VerifierError('internal', 'the report credential could not be verified', {
-      cause: e,
-    });
-  }
+  await verifyVerifierSignature(vcJwt, {
+    resolver: options.resolver,
+    now: nbf,
+    what: 'the report credential',
+  });
   return { iss, signedReport, report };
 }

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { ES256KSigner, decodeJWT } from 'did-jwt';
 import type { Browser } from 'playwright-core';
+import { parseCsv } from '../../test/helpers/csv.js';
 import { localDid } from '../../test/helpers/local-did.js';
 import { VerifierError } from '../errors.js';
 import { auditBodyHash, type AuditEntry } from './audit-chain.js';
@@ -121,42 +122,6 @@ const report: ComplianceReport = {
   circuits: [{ name: 'age_v1', vkHash: 'cd'.repeat(32) }],
   issuerKeyHashes: ['123', '-1+1'],
 };
-
-/** A small RFC 4180 parser for the test (quoted fields, doubled quotes, CRLF rows). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c === '"') {
-      quoted = true;
-    } else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else {
-      field += c;
-    }
-  }
-  if (field !== '' || row.length > 0) throw new Error('the CSV does not end with CRLF');
-  return rows;
-}
 
 describe('report CSV', () => {
   it('has a header and one row per disclosed event (stubs skipped), values as in the bodies', () => {

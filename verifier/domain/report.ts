@@ -349,17 +349,28 @@ export async function verifyReportSignature(
     throw badInput('the report JWT lacks iss, iat or report');
   }
   if (report.verifier !== iss) throw badInput('the report names another verifier than its signer');
+  await verifyVerifierSignature(jwt, { resolver: options.resolver, now: iat, what: 'the report' });
+  return { iss, iat, report };
+}
+
+/**
+ * Verifies that `jwt` (a report, or its credential) is signed by a key of its `iss` DID,
+ * resolved with `resolver` at `now`: `bad_signature`, `chain_unreachable`, else `internal`.
+ */
+export async function verifyVerifierSignature(
+  jwt: string,
+  p: { resolver: Resolvable; now: number; what: string },
+): Promise<void> {
   try {
     await verifyDidJwtSignature(jwt, {
-      resolver: options.resolver,
-      now: iat,
-      what: 'the report',
+      resolver: p.resolver,
+      now: p.now,
+      what: p.what,
       signer: "the verifier's DID",
     });
   } catch (e) {
     if (e instanceof PlatformError) throw new VerifierError(e.code, e.message, { cause: e });
     if (e instanceof ZkrepError) throw e;
-    throw new VerifierError('internal', 'the report could not be verified', { cause: e });
+    throw new VerifierError('internal', `${p.what} could not be verified`, { cause: e });
   }
-  return { iss, iat, report };
 }
