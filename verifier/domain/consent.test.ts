@@ -32,6 +32,7 @@ const honest: ConsentReceipt = parseConsentReceipt({
   retentionDays: policy.retentionDays,
   predicates: policy.predicates,
   consentedAt: NOW - 5,
+  withdrawKey: '0x2222222222222222222222222222222222222222',
 });
 const check = (receipt: ConsentReceipt) =>
   checkConsentReceipt(receipt, { request, policy, verifierId: VERIFIER, now: NOW });
