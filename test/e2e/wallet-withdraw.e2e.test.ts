@@ -11,7 +11,6 @@
  *   same derived key), then the original wallet withdrawing the same consent: the verifier
  *   answers the repeat with the same record.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,12 +28,12 @@ import {
   startTestIssuer,
   startTestVerifier,
 } from '../helpers/stack.js';
+import { zkrepIsolated } from '../helpers/market.js';
 import { agePolicyBody } from '../fixtures/policies.js';
 
 const MARKET_KEY = 'market-key-for-withdraw-tests-01';
 const PASS = 'wallet passphrase for tests';
 const BIRTH_DATE = '1990-02-28';
-const ZKREP = new URL('../../bin/zkrep.mjs', import.meta.url).pathname;
 
 let chain: AnvilChain;
 let work: string;
@@ -42,20 +41,8 @@ let issuer: RunningIssuer;
 let verifier: RunningVerifier;
 const market = { authorization: `Bearer ${MARKET_KEY}` };
 
-function zkrep(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [ZKREP, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: work, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+/** Runs `zkrep …` in its own process, HOME in the work folder. */
+const zkrep = (args: string[], env: Record<string, string>) => zkrepIsolated(work, args, env);
 
 async function proofRequest(policyId: string) {
   const res = await postJson(`${verifier.url}/v1/requests`, { policyId }, market);

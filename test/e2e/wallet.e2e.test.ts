@@ -18,7 +18,6 @@
  * - W10: a presentation that fails mid-way is logged with its stage and reason, with attribute
  *   names and predicates only.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -65,13 +64,13 @@ import {
   startTestIssuer,
   startTestVerifier,
 } from '../helpers/stack.js';
+import { zkrepIsolated } from '../helpers/market.js';
 import { agePolicyBody, agePolicyInput } from '../fixtures/policies.js';
 import { requestClaims } from '../../verifier/domain/requests.js';
 
 const MARKET_KEY = 'market-key-for-wallet-tests-0123';
 const PASS = 'wallet passphrase for tests';
 const BIRTH_DATE = '1990-02-28';
-const ZKREP = new URL('../../bin/zkrep.mjs', import.meta.url).pathname;
 
 let chain: AnvilChain;
 let work: string;
@@ -80,21 +79,8 @@ let v1: RunningVerifier;
 let v2: RunningVerifier;
 const market = { authorization: `Bearer ${MARKET_KEY}` };
 
-/** Runs `zkrep …` in its own process. */
-function zkrep(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [ZKREP, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: work, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+/** Runs `zkrep …` in its own process, HOME in the work folder. */
+const zkrep = (args: string[], env: Record<string, string>) => zkrepIsolated(work, args, env);
 
 const kyc = (did: string): Promise<void> => recordKyc(issuer.url, TEST_ADMIN_KEY, did, BIRTH_DATE);
 

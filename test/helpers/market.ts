@@ -4,7 +4,7 @@
  * right consent receipt (made-up signals: a failed event without proving), run `zkrep …` as a
  * child process, read the report a report JWT carries.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -101,6 +101,26 @@ export async function zkrepCli(
     const x = e as { code: number; stdout: string; stderr: string };
     return { code: x.code, stdout: x.stdout, stderr: x.stderr };
   }
+}
+
+/**
+ * `node bin/zkrep.mjs …args` in a clean environment: only PATH, HOME = `home`, and `env` (the
+ * wallet's variables), so nothing of the test process leaks into the CLI.
+ */
+export function zkrepIsolated(
+  home: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [ZKREP, ...args], {
+    env: { PATH: process.env['PATH'] ?? '', HOME: home, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
 /** `zkrep report verify` on a new file in `work` holding `content`. */
