@@ -18,6 +18,7 @@ export default {
     '^#issuer$': '<rootDir>/issuer/index.ts',
     '^#verifier$': '<rootDir>/verifier/index.ts',
     '^#wallet$': '<rootDir>/wallet-agent/index.ts',
+    '^#marketplace$': '<rootDir>/marketplace/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/**/*.test.ts'],

@@ -527,6 +527,23 @@ async function verifyThroughput(
   }
 }
 
+/** The API's sustained run in words (results.md). */
+function sustainedLine(x: unknown): string[] {
+  if (!x) return [];
+  const s = x as {
+    offeredRps: number;
+    durationS: number;
+    verifyRps: number;
+    p50Ms: number;
+    p99Ms: number;
+    errors: number;
+    withinTarget: boolean;
+  };
+  return [
+    `Sustained: ${s.offeredRps}/s offered for ${s.durationS} s: ${s.verifyRps} verified/s, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, ${s.errors} errors (${s.withinTarget ? 'within' : 'NOT within'} the 250 ms p99 target).`,
+  ];
+}
+
 function markdown(r: {
   meta: { date: string; cpus: number; cpuModel: string; quick: boolean };
   issuance?: Record<string, unknown>;
@@ -588,6 +605,7 @@ function markdown(r: {
     ...(r.api
       ? [
           `API (POST /v1/requests/{id}/response, sustained ${String(r.api.levelDurationS)} s levels from a separate process): p99 ≤ 250 ms up to ${String(r.api.p99LimitRps)} answers/s offered${r.api.limitReached === false ? ' (every level passed)' : `, crossed above it and at or below ${String(r.api.firstFailingRps)}/s`}; there ${String(r.api.verifyRps)} verified/s, p50 ${String(r.api.p50Ms)} ms, p95 ${String(r.api.p95Ms)} ms, p99 ${String(r.api.p99Ms)} ms, ${String(r.api.errors)} errors, ${String(r.api.concurrency)} connections, ${String(r.api.durationS)} s.`,
+          ...sustainedLine(r.api.sustained),
           ``,
         ]
       : []),

@@ -18,7 +18,17 @@ describe('loadIssuerConfig', () => {
       databaseUrl: undefined,
       adminApiKeys: ['first-admin-key-0123456789', 'second-admin-key-0123456789'],
       logLevel: 'info',
+      marketplace: undefined,
+      kycPolicyId: undefined,
     });
+  });
+
+  it('reads the Marketplace contract whose events are read (ISSUER_MARKETPLACE)', () => {
+    const address = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+    expect(loadIssuerConfig({ ...good, ISSUER_MARKETPLACE: address }).marketplace).toBe(address);
+    expect(() => loadIssuerConfig({ ...good, ISSUER_MARKETPLACE: '0x1234' })).toThrow(
+      'ISSUER_MARKETPLACE must be a 0x address',
+    );
   });
 
   it('lists every problem in one error, without echoing secrets', () => {
@@ -32,6 +42,7 @@ describe('loadIssuerConfig', () => {
         DATABASE_URL: 'mysql://u:PASSWORD@h/db',
         ISSUER_REGISTRY_OWNER_KEY: '0xSECRETKEY',
         KYC_POLICY_ID: '-1',
+        ISSUER_MARKETPLACE: 'not-an-address',
         LOG_LEVEL: 'loud',
       });
     } catch (e) {
@@ -47,6 +58,7 @@ describe('loadIssuerConfig', () => {
       'DATABASE_URL',
       'ISSUER_REGISTRY_OWNER_KEY',
       'KYC_POLICY_ID',
+      'ISSUER_MARKETPLACE',
       'LOG_LEVEL',
     ]) {
       expect(msg).toContain(name);

@@ -15,7 +15,8 @@
  * | `DID_NETWORK` | the did:ethr network name | `0x<chainId hex>` |
  * | `ISSUER_REGISTRY_OWNER_KEY` | registry owner key: the issuer registers itself (dev chains) | — |
  * | `ISSUER_FUNDER_KEY` | a funded key that pays the DID controller's gas (dev chains) | — |
- * | `ISSUER_TRUSTED_MARKETPLACES` | comma-separated marketplace addresses whose signed trade events are accepted | the deployment's Marketplace |
+ * | `ISSUER_MARKETPLACE` | the Marketplace contract whose `TradeCompleted`/`Rated` events are read | the deployment's Marketplace |
+ * | `ISSUER_TRUSTED_MARKETPLACES` | comma-separated marketplace addresses whose signed trade events are accepted | `ISSUER_MARKETPLACE`, else the deployment's Marketplace |
  * | `KYC_POLICY_ID` | the marketplace's KYC (age) policy whose pass a rating buyer needs | the deployment's age policy |
  * | `LOG_LEVEL` | pino level | `info` |
  */
@@ -28,6 +29,8 @@ export interface IssuerConfig extends ServiceSettings {
   funderKey: `0x${string}` | undefined;
   kycPolicyId: bigint | undefined;
   trustedMarketplaces: string[] | undefined;
+  /** The Marketplace contract whose events are read; undefined: the deployment's. */
+  marketplace: `0x${string}` | undefined;
 }
 
 /** Reads and validates the configuration from `env` (default: `process.env`). */
@@ -64,6 +67,11 @@ export function loadIssuerConfig(env: NodeJS.ProcessEnv = process.env): IssuerCo
     problems.push('ISSUER_TRUSTED_MARKETPLACES must be comma-separated 0x addresses');
   }
 
+  const marketplace = get('ISSUER_MARKETPLACE');
+  if (marketplace !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(marketplace)) {
+    problems.push('ISSUER_MARKETPLACE must be a 0x address');
+  }
+
   if (problems.length > 0) {
     throw new IssuerError('config_invalid', `invalid issuer configuration: ${problems.join('; ')}`);
   }
@@ -74,5 +82,6 @@ export function loadIssuerConfig(env: NodeJS.ProcessEnv = process.env): IssuerCo
     funderKey,
     kycPolicyId,
     trustedMarketplaces,
+    marketplace: marketplace as `0x${string}` | undefined,
   };
 }

@@ -13,5 +13,6 @@ export {
 } from './domain/identity.js';
 export { parseZkPublicKeyHex, zkPublicKeyHex } from './domain/zk-key.js';
 export { credentialJsonSchema, type ZkClaimJson } from './domain/credentials.js';
+export { batchDigest, canonicalEvents, type PostedTradeEvent } from './domain/signed-events.js';
 export { verifyIssuedCredential, type CredentialCheck } from './credential-verify.js';
 export { startIssuer, type RunningIssuer, type StartIssuerOptions } from './service.js';

@@ -133,7 +133,8 @@ export async function startIssuer(
       await publishing;
     });
 
-    const marketplace = deployment.contracts.marketplace?.address as Address | undefined;
+    const marketplace =
+      config.marketplace ?? (deployment.contracts.marketplace?.address as Address | undefined);
     const kycPolicyId =
       config.kycPolicyId ?? (deployment.policies ? BigInt(deployment.policies.age) : undefined);
     const reputation =

@@ -67,11 +67,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 /**
  * The shared settings of service `prefix` (`<PREFIX>_HOST`, `_PORT`, `_BASE_URL`, `_DATA_DIR`,
- * `_KMS_SECRET`; `DATABASE_URL`, `RPC_URL`, `ZKREP_DEPLOYMENTS_DIR`, `DID_NETWORK`, `LOG_LEVEL`).
+ * `_KMS_SECRET` unless `kms: false`; `DATABASE_URL`, `RPC_URL`, `ZKREP_DEPLOYMENTS_DIR`, `DID_NETWORK`, `LOG_LEVEL`).
  */
 export function serviceSettings(
   r: EnvReader,
-  p: { prefix: string; defaultPort: number; name: string },
+  p: { prefix: string; defaultPort: number; name: string; kms?: boolean },
 ): ServiceSettings {
   const { prefix } = p;
   const host = r.get(`${prefix}_HOST`) ?? '127.0.0.1';
@@ -85,10 +85,13 @@ export function serviceSettings(
   }
   const dataDir = r.get(`${prefix}_DATA_DIR`) ?? `./data/${p.name}`;
 
-  const kmsSecret = r.get(`${prefix}_KMS_SECRET`);
-  if (!kmsSecret) r.problems.push(`${prefix}_KMS_SECRET is required (32 bytes of hex)`);
-  else if (!/^[0-9a-fA-F]{64}$/.test(kmsSecret)) {
-    r.problems.push(`${prefix}_KMS_SECRET must be 64 hex characters`);
+  // A service without keys of its own (`kms: false`) neither needs nor reads a KMS secret.
+  const kmsSecret = p.kms === false ? undefined : r.get(`${prefix}_KMS_SECRET`);
+  if (p.kms !== false) {
+    if (!kmsSecret) r.problems.push(`${prefix}_KMS_SECRET is required (32 bytes of hex)`);
+    else if (!/^[0-9a-fA-F]{64}$/.test(kmsSecret)) {
+      r.problems.push(`${prefix}_KMS_SECRET must be 64 hex characters`);
+    }
   }
 
   const rpcUrl = r.get('RPC_URL');

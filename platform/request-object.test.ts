@@ -522,4 +522,39 @@ describe('walletUrl / parseWalletUrl', () => {
     expect(error).toBeInstanceOf(PlatformError);
     expect((error as PlatformError).code).toBe('bad_input');
   });
+
+  describe('the account hint', () => {
+    const account = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+
+    it('round trips, after the two required parameters', () => {
+      const url = walletUrl({ clientId, requestUri, account });
+      expect(url).toBe(`${walletUrl({ clientId, requestUri })}&account=${account}`);
+      expect(parseWalletUrl(url)).toEqual({ clientId, requestUri, account });
+      // In any order, and absent from a link without it.
+      const first = `openid4vp://?account=${account}&client_id=${enc(clientId)}&request_uri=${enc(requestUri)}`;
+      expect(parseWalletUrl(first)).toEqual({ clientId, requestUri, account });
+      expect(parseWalletUrl(walletUrl({ clientId, requestUri }))).not.toHaveProperty('account');
+    });
+
+    it('walletUrl refuses an account that is no address', () => {
+      expect(() => walletUrl({ clientId, requestUri, account: '0x1234' })).toThrow(
+        'account must be an Ethereum address',
+      );
+    });
+
+    it.each([
+      ['a short address', '0x1234'],
+      ['a name', 'alice.eth'],
+      ['an empty value', ''],
+      ['an address with junk', `${account}00`],
+    ])('parseWalletUrl refuses %s', (_what, bad) => {
+      const url = `${walletUrl({ clientId, requestUri })}&account=${enc(bad)}`;
+      expect(() => parseWalletUrl(url)).toThrow('the account hint must be an Ethereum address');
+    });
+
+    it('parseWalletUrl refuses a repeated account', () => {
+      const url = `${walletUrl({ clientId, requestUri, account })}&account=${account}`;
+      expect(() => parseWalletUrl(url)).toThrow(PlatformError);
+    });
+  });
 });

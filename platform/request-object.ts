@@ -326,21 +326,36 @@ export async function verifyRequestObject(
 
 const WALLET_URL_PREFIX = 'openid4vp://?';
 
-/** The link a QR code carries: `openid4vp://?client_id=<enc>&request_uri=<enc>`. */
-export function walletUrl(p: { clientId: string; requestUri: string }): string {
+/**
+ * The link a QR code carries: `openid4vp://?client_id=<enc>&request_uri=<enc>[&account=0x…]`.
+ * `account` is an unsigned hint (e.g. a marketplace's account for this user): the wallet proves
+ * for it by default and shows it plainly; the holder may override it.
+ */
+export function walletUrl(p: { clientId: string; requestUri: string; account?: string }): string {
   if (!isDid(p.clientId)) throw badInput('clientId must be a DID');
   if (!isPlainHttpUrl(p.requestUri)) throw badInput('requestUri must be an http(s) URL');
+  if (p.account !== undefined && !ADDRESS_RE.test(p.account)) {
+    throw badInput('account must be an Ethereum address (0x + 40 hex)');
+  }
   return (
     `${WALLET_URL_PREFIX}client_id=${encodeURIComponent(p.clientId)}` +
-    `&request_uri=${encodeURIComponent(p.requestUri)}`
+    `&request_uri=${encodeURIComponent(p.requestUri)}` +
+    (p.account === undefined ? '' : `&account=${p.account}`)
   );
 }
 
+const WALLET_URL_KEYS = new Set(['client_id', 'request_uri', 'account']);
+
 /**
  * Reads a wallet link strictly: exactly `client_id` (a DID) and `request_uri` (an http(s) URL),
- * each once, percent-encoded, nothing else; `bad_input` otherwise.
+ * and optionally the `account` hint (an Ethereum address), each once, percent-encoded, nothing
+ * else; `bad_input` otherwise.
  */
-export function parseWalletUrl(url: unknown): { clientId: string; requestUri: string } {
+export function parseWalletUrl(url: unknown): {
+  clientId: string;
+  requestUri: string;
+  account?: string;
+} {
   if (
     typeof url !== 'string' ||
     url.length > MAX_WALLET_URL_LENGTH ||
@@ -354,8 +369,8 @@ export function parseWalletUrl(url: unknown): { clientId: string; requestUri: st
   for (const part of query.split('&')) {
     const eq = part.indexOf('=');
     const key = eq < 0 ? part : part.slice(0, eq);
-    if (eq < 0 || (key !== 'client_id' && key !== 'request_uri') || params.has(key)) {
-      throw badInput('the link must carry exactly client_id and request_uri');
+    if (eq < 0 || !WALLET_URL_KEYS.has(key) || params.has(key)) {
+      throw badInput('the link must carry exactly client_id and request_uri (and maybe account)');
     }
     let value: string;
     try {
@@ -367,7 +382,11 @@ export function parseWalletUrl(url: unknown): { clientId: string; requestUri: st
   }
   const clientId = params.get('client_id');
   const requestUri = params.get('request_uri');
+  const account = params.get('account');
   if (!isDid(clientId)) throw badInput('client_id must be a DID');
   if (!isPlainHttpUrl(requestUri)) throw badInput('request_uri must be an http(s) URL');
-  return { clientId, requestUri };
+  if (account !== undefined && !ADDRESS_RE.test(account)) {
+    throw badInput('the account hint must be an Ethereum address (0x + 40 hex)');
+  }
+  return account === undefined ? { clientId, requestUri } : { clientId, requestUri, account };
 }

@@ -136,9 +136,9 @@ class Cli {
     if (!yes) {
       this.progress(STAGE_TEXT.request);
       const disclosure = await agent
-        .call<Disclosure>('/api/review', { link })
+        .call<Disclosure & { account?: string }>('/api/review', { link })
         .finally(() => this.stopProgress(true));
-      yes = await this.consent(disclosure);
+      yes = await this.consent(disclosure, opts.account ?? disclosure.account);
     }
     this.progress(`${STAGE_TEXT.prove} — by the wallet agent at ${agent.url}`);
     try {
@@ -156,8 +156,8 @@ class Cli {
     }
   }
 
-  async consent(d: Disclosure): Promise<boolean> {
-    this.io.stderr.write(`${renderDisclosure(d)}\n`);
+  async consent(d: Disclosure, account?: string): Promise<boolean> {
+    this.io.stderr.write(`${renderDisclosure(d, account)}\n`);
     if (!this.io.stdin.isTTY) {
       throw new WalletError(
         'consent_declined',
@@ -184,10 +184,11 @@ function withdrawalText(c: ConsentView): string {
 }
 
 /** The plain-words view of a request, for a terminal. */
-export function renderDisclosure(d: Disclosure): string {
+export function renderDisclosure(d: Disclosure, account?: string): string {
   const lines = [
     '',
     `Proof request from ${d.verifier}`,
+    ...(account ? [`  For account:  ${account}`] : []),
     `  Purpose:      ${d.purpose}`,
     `  Legal basis:  ${d.legalBasisWords}`,
     `  Kept for:     ${d.retentionDays} days`,
@@ -321,7 +322,7 @@ function program(cli: Cli): Command {
     .option('--yes', 'consent without asking (for scripts)')
     .option(
       '--account <address>',
-      'the marketplace account the proof is for (default: your DID address)',
+      "the marketplace account the proof is for (default: the link's account hint, else your DID address)",
     )
     .option('--allow-warnings', 'answer even a request that asks for more than it needs')
     .action(
@@ -337,9 +338,9 @@ function program(cli: Cli): Command {
                   ...(opts.account ? { account: opts.account } : {}),
                   yes: opts.yes === true,
                   allowWarnings: opts.allowWarnings === true,
-                  consent: async (d) => {
+                  consent: async (d, account) => {
                     cli.stopProgress(true);
-                    return cli.consent(d);
+                    return cli.consent(d, account);
                   },
                   onStage: (s) => {
                     if (s !== 'consent' && s !== 'done') cli.progress(STAGE_TEXT[s]);

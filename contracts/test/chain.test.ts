@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +68,17 @@ describe('startAnvil', () => {
     expect(a.port).not.toBe(b.port);
     expect(await rpcChainId(b.rpcUrl)).toBe(4242);
     expect(b.chainId).toBe(4242);
+  });
+
+  it('listens on the port it is given', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const chain = await startAnvil({ port });
+    chains.push(chain);
+    expect(chain.port).toBe(port);
+    expect(await rpcChainId(`http://127.0.0.1:${port}`)).toBe(31337);
   });
 
   it('fails cleanly for a missing binary', async () => {

@@ -69,8 +69,12 @@ const live = new Set<ChildProcess>();
 const CLEANUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const signalHandlers = new Map<NodeJS.Signals, () => void>();
 
-function killAllNow(): void {
+/** Children whose owner stops them itself on a signal (`killOnSignal: false`). */
+const spared = new WeakSet<ChildProcess>();
+
+function killAllNow(onSignal = false): void {
   for (const child of live) {
+    if (onSignal && spared.has(child)) continue;
     try {
       child.kill('SIGKILL');
     } catch {
@@ -79,12 +83,14 @@ function killAllNow(): void {
   }
 }
 
+const killOnExit = (): void => killAllNow();
+
 function installCleanup(): void {
   if (signalHandlers.size > 0) return;
-  process.on('exit', killAllNow);
+  process.on('exit', killOnExit);
   for (const signal of CLEANUP_SIGNALS) {
     const handler = (): void => {
-      killAllNow();
+      killAllNow(true);
       // If we were the only listener, Node's default (terminate) was suppressed: restore it.
       if (process.listenerCount(signal) === 1) {
         uninstallCleanup();
@@ -97,7 +103,7 @@ function installCleanup(): void {
 }
 
 function uninstallCleanup(): void {
-  process.off('exit', killAllNow);
+  process.off('exit', killOnExit);
   for (const [signal, handler] of signalHandlers) process.off(signal, handler);
   signalHandlers.clear();
 }
@@ -109,12 +115,20 @@ export type StartAnvilParameters = {
   binaryPath?: string | undefined;
   /** Chain id; default anvil's 31337. */
   chainId?: number | undefined;
+  /** The loopback port to listen on; default 0 (any free port). */
+  port?: number | undefined;
   /** More anvil arguments (e.g. `['--block-time', '1']`). `--port`/`--host` are set by us. */
   extraArgs?: readonly string[] | undefined;
   /** How long to wait for "Listening on" plus a JSON-RPC answer; default 15 s. */
   startTimeoutMs?: number | undefined;
   /** Kill anvil when the parent dies, via `setpriv --pdeathsig` (Linux); default true. */
   dieWithParent?: boolean | undefined;
+  /**
+   * Kill anvil at once when the parent gets SIGINT/SIGTERM/SIGHUP; default true. `false`: the
+   * caller stops it itself (gracefully, e.g. so that `--state` is dumped); the exit hook and the
+   * parent-death signal still apply.
+   */
+  killOnSignal?: boolean | undefined;
 };
 
 export type AnvilChain = {
@@ -131,11 +145,11 @@ export type AnvilChain = {
   stop(graceMs?: number): Promise<void>;
 };
 
-/** Starts anvil on a free loopback port and resolves once it answers `eth_chainId`. */
+/** Starts anvil on a loopback port (a free one by default) and resolves once it answers `eth_chainId`. */
 export async function startAnvil(params: StartAnvilParameters = {}): Promise<AnvilChain> {
   const binary = params.binaryPath ?? resolveAnvilBinary();
   const timeoutMs = params.startTimeoutMs ?? 15_000;
-  const args = ['--port', '0', '--host', '127.0.0.1'];
+  const args = ['--port', String(params.port ?? 0), '--host', '127.0.0.1'];
   if (params.chainId !== undefined) args.push('--chain-id', String(params.chainId));
   args.push(...(params.extraArgs ?? []));
 
@@ -146,6 +160,7 @@ export async function startAnvil(params: StartAnvilParameters = {}): Promise<Anv
 
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
+  if (params.killOnSignal === false) spared.add(child);
   installCleanup();
 
   let output = '';

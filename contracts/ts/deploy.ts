@@ -152,6 +152,30 @@ export async function isDeploymentLive(
 }
 
 /**
+ * Deploys one contract and waits for it: its address, the hash of its runtime code and the
+ * transaction. Throws a plain `Error` (callers wrap it) when the deployment fails.
+ */
+export async function deployContractCode(
+  clients: { publicClient: ReadClient; walletClient: WriteClient },
+  p: { name: string; abi: Abi; bytecode: Hex; args: readonly unknown[] },
+): Promise<DeployedContract> {
+  const { publicClient, walletClient } = clients;
+  const transactionHash = await walletClient.deployContract({
+    abi: p.abi,
+    bytecode: p.bytecode,
+    args: p.args,
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
+  if (receipt.status !== 'success' || !receipt.contractAddress) {
+    throw new Error(`deployment of ${p.name} failed`);
+  }
+  const address = getAddress(receipt.contractAddress);
+  const code = await publicClient.getCode({ address });
+  if (!code) throw new Error(`no code at ${p.name}`);
+  return { address, codeHash: keccak256(code), transactionHash };
+}
+
+/**
  * Parses the key and checks it against the constants of the snarkjs verifier source; throws
  * `verifier_invalid` on any difference.
  */
@@ -235,22 +259,8 @@ export async function deploy(params: DeployParameters): Promise<DeployReturnType
   }
 
   try {
-    const deployOne = async (
-      name: string,
-      abi: Abi,
-      bytecode: Hex,
-      args: readonly unknown[],
-    ): Promise<DeployedContract> => {
-      const transactionHash = await walletClient.deployContract({ abi, bytecode, args });
-      const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
-      if (receipt.status !== 'success' || !receipt.contractAddress) {
-        throw new Error(`deployment of ${name} failed`);
-      }
-      const address = getAddress(receipt.contractAddress);
-      const code = await publicClient.getCode({ address });
-      if (!code) throw new Error(`no code at ${name}`);
-      return { address, codeHash: keccak256(code), transactionHash };
-    };
+    const deployOne = (name: string, abi: Abi, bytecode: Hex, args: readonly unknown[]) =>
+      deployContractCode({ publicClient, walletClient }, { name, abi, bytecode, args });
 
     const verifier = artifact('Groth16Verifier');
     const groth16Verifier = await deployOne('Groth16Verifier', verifier.abi, verifier.bytecode, []);

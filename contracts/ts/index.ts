@@ -82,8 +82,25 @@ export type {
   VerifyOnChainParameters,
   VerifyOnChainReturnType,
 } from './gate.js';
-export { getMarketplaceEvents, getSellerTrades } from './marketplace.js';
-export type { MarketplaceEvent, SellerTrade } from './marketplace.js';
+export {
+  LISTING_STATES,
+  buyItem,
+  deployMarketplace,
+  getListing,
+  getListings,
+  getMarketplaceBinding,
+  getMarketplaceEvents,
+  getSellerTrades,
+  listItem,
+} from './marketplace.js';
+export type {
+  DeployMarketplaceParameters,
+  Listing,
+  ListingState,
+  MarketplaceBinding,
+  MarketplaceEvent,
+  SellerTrade,
+} from './marketplace.js';
 export {
   IssuerStatus,
   getCurrentRoot,

@@ -2,7 +2,8 @@
  * What the verifier e2e tests do as a marketplace and as a command-line user, in one place: make
  * a policy and a proof request with an API key, post a wallet's answer, make a wrong answer with a
  * right consent receipt (made-up signals: a failed event without proving), run `zkrep …` as a
- * child process, read the report a report JWT carries.
+ * child process, read the report a report JWT carries. Failures are plain errors (no jest), so
+ * `npm run demo` (scripts/demo/) uses these helpers too.
  */
 import { execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -33,6 +34,16 @@ export interface CreatedRequest {
   requestObject: string;
 }
 
+/**
+ * The body of a `201 Created` answer; any other status throws, naming it and the answer's code
+ * (a plain error, so the demo script uses these helpers outside jest too).
+ */
+async function created(res: Response, what: string): Promise<unknown> {
+  const body = (await res.json().catch(() => null)) as { code?: unknown } | null;
+  if (res.status !== 201) throw new Error(`${what} answered ${res.status} (${String(body?.code)})`);
+  return body;
+}
+
 /** `POST /v1/policies`: "adults only" trusting `issuer`, with `over` applied; expects 201. */
 export async function createAgePolicy(
   p: { url: string; headers: Record<string, string>; issuer: RunningIssuer },
@@ -43,8 +54,7 @@ export async function createAgePolicy(
     agePolicyBody(p.issuer.issuerKeyHash.toString(), over),
     p.headers,
   );
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; chainPolicyId: string | null };
+  return (await created(res, 'POST /v1/policies')) as { id: string; chainPolicyId: string | null };
 }
 
 /** `POST /v1/requests` for `policyId` (with `over`); expects 201. */
@@ -54,8 +64,7 @@ export async function createProofRequest(
   over: Record<string, unknown> = {},
 ): Promise<CreatedRequest> {
   const res = await postJson(`${p.url}/v1/requests`, { policyId, ...over }, p.headers);
-  expect(res.status).toBe(201);
-  return (await res.json()) as CreatedRequest;
+  return (await created(res, 'POST /v1/requests')) as CreatedRequest;
 }
 
 /** The wallet's answer to `created`, posted. */
@@ -112,10 +121,18 @@ export function zkrepIsolated(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [ZKREP, ...args], {
+  return spawnCollect(process.execPath, [ZKREP, ...args], {
     env: { PATH: process.env['PATH'] ?? '', HOME: home, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Runs `command` to its exit, collecting its output (never rejects on a non-zero exit). */
+export function spawnCollect(
+  command: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

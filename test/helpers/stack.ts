@@ -7,7 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createClients, deploy, startAnvil, type AnvilChain } from '#contracts';
+import {
+  createClients,
+  deploy,
+  startAnvil,
+  type AnvilChain,
+  type DeployParameters,
+} from '#contracts';
 import { loadIssuerConfig, startIssuer, type RunningIssuer } from '#issuer';
 import {
   loadVerifierConfig,
@@ -18,12 +24,9 @@ import {
 import { ethrResolver } from '#platform';
 import { loadVerificationKey, verifierSolidityPath } from '#zk';
 import type { Resolver } from 'did-resolver';
+import { DEV_KEYS } from '../../scripts/lib/dev-keys.js';
 
-export const DEV_KEYS = {
-  owner: '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
-  funder: '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
-  relayer: '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
-} as const;
+export { DEV_KEYS };
 export const TEST_ADMIN_KEY = 'admin-key-for-tests-0123456789';
 
 /** Read and write clients on `chain` for one of the dev keys. */
@@ -34,8 +37,17 @@ export const devClients = (chain: AnvilChain, key: keyof typeof DEV_KEYS) =>
     account: { privateKey: DEV_KEYS[key] },
   });
 
-/** anvil + every contract, the deployment record written to `<work>/deployments`. */
-export async function startDeployedChain(work: string): Promise<AnvilChain> {
+/**
+ * anvil + every contract, the deployment record written to `<work>/deployments`. With
+ * `marketplace`, also the demo Marketplace and its two policies: the function is called once anvil
+ * runs and before the deployment (e.g. to create the issuer's zk key, which the policies trust).
+ */
+export async function startDeployedChain(
+  work: string,
+  options: {
+    marketplace?: (chain: AnvilChain) => Promise<NonNullable<DeployParameters['marketplace']>>;
+  } = {},
+): Promise<AnvilChain> {
   const chain = await startAnvil();
   try {
     const { publicClient, walletClient } = devClients(chain, 'owner');
@@ -45,6 +57,7 @@ export async function startDeployedChain(work: string): Promise<AnvilChain> {
       verifierSourcePath: verifierSolidityPath(),
       verificationKey: loadVerificationKey(),
       deploymentsDir: join(work, 'deployments'),
+      ...(options.marketplace ? { marketplace: await options.marketplace(chain) } : {}),
     });
     return chain;
   } catch (e) {
@@ -79,9 +92,34 @@ export function startTestIssuer(chain: AnvilChain, work: string): Promise<Runnin
 }
 
 /**
- * A real verifier on `chain` (data under `<work>/<name>`, its own KMS secret per name) for the
- * marketplace `marketplace` with API key `apiKey`; `over` overrides any variable; `options` go to
- * `startVerifier` (a logger, the clock …).
+ * The verifier's environment on `chain` (data under `<work>/<name>`, its own KMS secret per name)
+ * for the marketplace `marketplace` with API key `apiKey`; `over` overrides any variable. The same
+ * name gives the same environment: a restart on the same data, in this process or as
+ * `verifier/server.ts`.
+ */
+export function verifierEnv(
+  chain: AnvilChain,
+  work: string,
+  p: { name?: string; marketplace: string; apiKey: string; over?: Record<string, string> },
+): NodeJS.ProcessEnv {
+  const name = p.name ?? 'verifier';
+  return {
+    VERIFIER_PORT: '0',
+    VERIFIER_DATA_DIR: join(work, name),
+    VERIFIER_KMS_SECRET: createHash('sha256').update(`test verifier ${name}`).digest('hex'),
+    VERIFIER_MARKETPLACES: `${p.marketplace}:${p.apiKey}`,
+    RPC_URL: chain.rpcUrl,
+    ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
+    VERIFIER_POOL_THREADS: '1',
+    LOG_LEVEL: 'silent',
+    ...p.over,
+  };
+}
+
+/**
+ * A real verifier on `chain` (`verifierEnv`: data under `<work>/<name>`, its own KMS secret per
+ * name) for the marketplace `marketplace` with API key `apiKey`; `over` overrides any variable;
+ * `options` go to `startVerifier` (a logger, the clock …).
  */
 export function startTestVerifier(
   chain: AnvilChain,
@@ -94,21 +132,7 @@ export function startTestVerifier(
     options?: StartVerifierOptions;
   },
 ): Promise<RunningVerifier> {
-  const name = p.name ?? 'verifier';
-  return startVerifier(
-    loadVerifierConfig({
-      VERIFIER_PORT: '0',
-      VERIFIER_DATA_DIR: join(work, name),
-      VERIFIER_KMS_SECRET: createHash('sha256').update(`test verifier ${name}`).digest('hex'),
-      VERIFIER_MARKETPLACES: `${p.marketplace}:${p.apiKey}`,
-      RPC_URL: chain.rpcUrl,
-      ZKREP_DEPLOYMENTS_DIR: join(work, 'deployments'),
-      VERIFIER_POOL_THREADS: '1',
-      LOG_LEVEL: 'silent',
-      ...p.over,
-    }),
-    p.options,
-  );
+  return startVerifier(loadVerifierConfig(verifierEnv(chain, work, p)), p.options);
 }
 
 /** A did:ethr resolver for `chain`'s ERC-1056 registry (the issuer's deployment). */

@@ -80,6 +80,11 @@ export interface OpenedRequest {
   responseUri: string;
   claims: ProofRequestClaims;
   disclosure: Disclosure;
+  /**
+   * The link's `account` hint (unsigned, e.g. a marketplace's account for this user): the
+   * default account the proof is for, shown to the holder; an explicit account overrides it.
+   */
+  accountHint?: string;
 }
 
 /**
@@ -115,8 +120,9 @@ async function withRegistration(
 async function verifiedRequest(wallet: RequestContext, link: string): Promise<VerifiedRequest> {
   let clientId: string | undefined;
   let requestUri: string;
+  let accountHint: string | undefined;
   if (typeof link === 'string' && link.startsWith('openid4vp://')) {
-    ({ clientId, requestUri } = parseWalletUrl(link));
+    ({ clientId, requestUri, account: accountHint } = parseWalletUrl(link));
   } else if (typeof link === 'string' && /^https?:\/\//.test(link)) {
     requestUri = link;
   } else {
@@ -170,14 +176,18 @@ async function verifiedRequest(wallet: RequestContext, link: string): Promise<Ve
     responseUri: ro.responseUri,
     claims,
     requested: { queryHash: compiled.queryHash, schema: compiled.query.schema },
+    ...(accountHint === undefined ? {} : { accountHint }),
   };
 }
 
 export interface RespondOptions {
-  /** The marketplace account the result is for (default: the wallet DID's address). */
+  /**
+   * The marketplace account the result is for (default: the link's account hint, else the wallet
+   * DID's address).
+   */
   account?: string;
-  /** Asks the holder; true = consent. Not called when `yes` is set. */
-  consent?: (d: Disclosure) => Promise<boolean>;
+  /** Asks the holder, showing the account the proof is for; true = consent. Not called when `yes` is set. */
+  consent?: (d: Disclosure, account: Address) => Promise<boolean>;
   /** Consent given in advance (scripts: `--yes`). */
   yes?: boolean;
   /** Go on despite `refuse` warnings (W08); the holder's explicit choice. */
@@ -239,7 +249,16 @@ async function logPresentation(
   ).catch(() => undefined); // the log never hides the error being reported
 }
 
-function accountOf(wallet: Wallet, account: string | undefined): Address {
+/** The account a proof for `opened` is for: the explicit one, else the link's hint, else ours. */
+export function accountFor(
+  wallet: Pick<Wallet, 'address'>,
+  opened: Pick<OpenedRequest, 'accountHint'>,
+  account?: string,
+): Address {
+  return accountOf(wallet, account ?? opened.accountHint);
+}
+
+function accountOf(wallet: Pick<Wallet, 'address'>, account: string | undefined): Address {
   const a = account ?? wallet.address;
   if (typeof a !== 'string' || !isAddress(a, { strict: false })) {
     throw new WalletError('bad_input', 'the account must be an Ethereum address (0x + 40 hex)');
@@ -409,8 +428,9 @@ export async function respond(
   };
   try {
     enter('request');
-    account = accountOf(wallet, options.account);
+    if (options.account !== undefined) accountOf(wallet, options.account); // refused before fetching
     asked = await verifiedRequest(wallet, link);
+    account = accountFor(wallet, asked, options.account);
     opened = await withRegistration(wallet, asked);
 
     enter('review');
@@ -423,7 +443,8 @@ export async function respond(
     }
 
     enter('consent');
-    const yes = options.yes === true || (await (options.consent?.(opened.disclosure) ?? false));
+    const yes =
+      options.yes === true || (await (options.consent?.(opened.disclosure, account) ?? false));
     if (!yes) throw new WalletError('consent_declined', 'you did not consent; nothing was sent');
     const receipt = await newConsentReceipt(wallet, opened);
     receiptId = receipt.receiptId;

@@ -1,7 +1,7 @@
 /**
  * The agent API (bearer token): the CLI hands `respond` to a running wallet, whose prover is
  * warm. `GET /api/status`: the wallet's DID; `POST /api/review { link }`: the request in plain words
- * (`Disclosure`), for the CLI to ask its question; `POST /api/respond { link, account?, yes,
+ * (`Disclosure`, with the `account` the proof would be for), for the CLI to ask its question; `POST /api/respond { link, account?, yes,
  * allowWarnings? }`: the `RespondResult`, or `{ code, message }`. Consent must be given in the
  * request (`yes: true`, what `zkrep wallet respond --yes` or the CLI's own question gives).
  */
@@ -9,7 +9,7 @@ import { Router } from 'express';
 import { jsonBody } from '#platform';
 import { WalletError } from '../errors.js';
 import type { WalletAppDeps } from '../app.js';
-import { openRequest, respond } from '../domain/respond.js';
+import { accountFor, openRequest, respond } from '../domain/respond.js';
 
 export function apiRoutes(deps: WalletAppDeps): Router {
   const r = Router();
@@ -19,7 +19,8 @@ export function apiRoutes(deps: WalletAppDeps): Router {
   r.post('/review', jsonBody('8kb'), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body['link'] !== 'string') throw new WalletError('bad_input', 'link is required');
-    res.json((await openRequest(deps.wallet, body['link'])).disclosure);
+    const opened = await openRequest(deps.wallet, body['link']);
+    res.json({ ...opened.disclosure, account: accountFor(deps.wallet, opened) });
   });
   r.post('/respond', jsonBody('8kb'), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;

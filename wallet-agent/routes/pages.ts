@@ -15,7 +15,7 @@ import {
 } from '../domain/consents.js';
 import { listCredentials } from '../domain/credentials.js';
 import type { Disclosure } from '../domain/disclosure.js';
-import { openRequest, respond } from '../domain/respond.js';
+import { accountFor, openRequest, respond } from '../domain/respond.js';
 import { STYLE } from './style.js';
 
 const esc = (s: unknown): string =>
@@ -78,7 +78,7 @@ function consentStatus(c: ConsentView, csrf: string): string {
 }
 
 /** The consent screen: what will and will not be revealed, in plain words. */
-export function consentScreen(d: Disclosure, link: string, csrf: string): string {
+export function consentScreen(d: Disclosure, link: string, csrf: string, account?: string): string {
   const refuse = d.warnings.filter((w) => w.severity === 'refuse');
   const warnings = d.warnings.length
     ? `<section class="warnings" id="warnings"><h2>Warnings</h2><ul>${d.warnings
@@ -92,7 +92,9 @@ export function consentScreen(d: Disclosure, link: string, csrf: string): string
   return `<h1>A proof request</h1>
 <p class="asker"><strong>${esc(d.verifier)}</strong> asks you to prove that <strong id="statements">${d.statements
     .map(esc)
-    .join('</strong> and that <strong>')}</strong>.</p>
+    .join('</strong> and that <strong>')}</strong>${
+    account ? ` for account <code id="account">${esc(account)}</code>` : ''
+  }.</p>
 <dl class="terms"><dt>Why</dt><dd id="purpose">${esc(d.purpose)}</dd><dt>Legal basis</dt><dd>${esc(
     d.legalBasisWords,
   )}</dd><dt>Kept for</dt><dd>${esc(d.retentionDays)} days</dd><dt>Credential used</dt><dd>${esc(
@@ -160,7 +162,14 @@ export function pageRoutes(deps: WalletAppDeps): Router {
     try {
       const link = linkOf(req.query['link']);
       const opened = await openRequest(wallet, link);
-      res.type('html').send(page('Proof request', consentScreen(opened.disclosure, link, csrf)));
+      res
+        .type('html')
+        .send(
+          page(
+            'Proof request',
+            consentScreen(opened.disclosure, link, csrf, accountFor(wallet, opened)),
+          ),
+        );
     } catch (e) {
       problem(res, e, 'This request cannot be answered');
     }
