@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -28,8 +27,6 @@ import {
 import { saveCredential } from './domain/credentials.js';
 import { ConsentEntity, PresentationEntity } from './store/schema.js';
 
-const require = createRequire(import.meta.url);
-const TSX = require.resolve('tsx/cli');
 const WRITER = new URL('../test/helpers/wallet-writer.ts', import.meta.url).pathname;
 
 const PASS = 'a long wallet passphrase';
@@ -97,7 +94,9 @@ function diskBytes(dir: string): Buffer {
 }
 
 function runWriter(args: string[]) {
-  const child = spawn(process.execPath, [TSX, WRITER, ...args], {
+  // `node --import tsx`, one process: a SIGKILL must reach the writer itself (the tsx CLI is a
+  // wrapper whose child would live on, and keep jest from exiting).
+  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, ...args], {
     env: { ...process.env, ZKREP_WALLET_PASSPHRASE: PASS },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
