@@ -11,7 +11,7 @@ import { openDatabase } from '#platform';
 import { pino } from 'pino';
 import type { DataSource } from 'typeorm';
 import { getAddress, type Hex } from 'viem';
-import { createApp } from './app.js';
+import { createApp, type MarketplaceDeps } from './app.js';
 import { createAccounts } from './domain/accounts.js';
 import { createActions, type Actions, type MarketChain } from './domain/actions.js';
 import { listListings } from './domain/listings.js';
@@ -57,6 +57,8 @@ const chain: MarketChain = {
   hasPass: async () => false,
 };
 
+let deps: MarketplaceDeps;
+
 beforeAll(async () => {
   dataSource = await openDatabase({
     sqlitePath: ':memory:',
@@ -70,7 +72,7 @@ beforeAll(async () => {
     age: { id: DEMO_POLICIES.age.id, chainPolicyId: '2' },
   };
   actions = createActions({ dataSource, verifier, chain, policies, now, pollMs: 5 });
-  const app = createApp({
+  deps = {
     logger: pino({ level: 'silent' }),
     accounts: createAccounts({
       dataSource,
@@ -84,8 +86,8 @@ beforeAll(async () => {
     listings: (viewer) => listListings({ dataSource, chain }, viewer),
     info: { contract: CONTRACT, policies },
     ready: { database: async () => true, chain: async () => true },
-  });
-  server = app.listen(0, '127.0.0.1');
+  };
+  server = createApp(deps).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -118,6 +120,31 @@ describe('the marketplace app', () => {
     expect(html).toContain('<script src="/app.js" defer></script>');
     expect(html).not.toMatch(/<script>(?!<\/script>)/);
     expect((await fetch(`${url}/app.js`)).headers.get('content-type')).toContain('javascript');
+  });
+
+  it('limits new (funded) accounts per client; an existing session is always answered', async () => {
+    const limited = createApp({ ...deps, newAccountsPerHour: 2 }).listen(0, '127.0.0.1');
+    await new Promise((r) => limited.once('listening', r));
+    const at = `http://127.0.0.1:${(limited.address() as AddressInfo).port}/api/session`;
+    try {
+      const first = await fetch(at, { method: 'POST' });
+      expect((await fetch(at, { method: 'POST' })).status).toBe(200);
+      const fundedBefore = funded.length;
+      const third = await fetch(at, { method: 'POST' });
+      expect(third.status).toBe(429);
+      expect(await third.json()).toEqual({ code: 'rate_limited', message: expect.any(String) });
+      expect(third.headers.get('set-cookie')).toBeNull();
+      expect(funded).toHaveLength(fundedBefore); // nothing funded
+      // A bogus cookie is a new account too: still refused.
+      const bogus = await fetch(at, { method: 'POST', headers: { cookie: 'zkrep_market=x' } });
+      expect(bogus.status).toBe(429);
+      const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+      const again = await fetch(at, { method: 'POST', headers: { cookie } });
+      expect(again.status).toBe(200);
+    } finally {
+      limited.closeAllConnections();
+      await new Promise((r) => limited.close(r));
+    }
   });
 
   it('gives each session its own funded demo account, and keeps it', async () => {

@@ -26,6 +26,8 @@ export interface MarketplaceDeps {
   ready: { database: () => Promise<boolean>; chain: () => Promise<boolean> };
   /** Requests per minute per client IP (default 600). */
   rateLimitPerIp?: number;
+  /** New demo accounts (each funded) per client IP per hour (default 20). */
+  newAccountsPerHour?: number;
 }
 
 export const API_VERSION = '1.0.0';

@@ -14,6 +14,7 @@
  * | `MARKETPLACE_FUNDER_KEY` | a funded key: deploys its Marketplace contract and funds each new demo account (required) | — |
  * | `MARKETPLACE_ACCOUNT_FUNDING_WEI` | what each new demo account is sent | `1000000000000000000` (1 ETH) |
  * | `MARKETPLACE_POLL_MS` | how often a pending proof request is polled at the verifier | `500` |
+ * | `MARKETPLACE_NEW_ACCOUNTS_PER_HOUR` | new (funded) demo accounts per client IP per hour | `20` |
  * | `RPC_URL` | the chain (required) | — |
  * | `ZKREP_DEPLOYMENTS_DIR` | where the deployment record `<chainId>.json` is (its ZkGate) | `contracts/deployments` |
  * | `LOG_LEVEL` | pino level | `info` |
@@ -28,6 +29,7 @@ export interface MarketplaceConfig extends Omit<ServiceSettings, 'kmsSecret' | '
   funderKey: `0x${string}`;
   accountFundingWei: bigint;
   pollMs: number;
+  newAccountsPerHour: number;
 }
 
 const SECRET = /^[A-Za-z0-9._~+/=-]{24,256}$/;
@@ -78,6 +80,7 @@ export function loadMarketplaceConfig(env: NodeJS.ProcessEnv = process.env): Mar
     problems.push('MARKETPLACE_ACCOUNT_FUNDING_WEI must be a whole number of wei');
   }
   const pollMs = r.int('MARKETPLACE_POLL_MS', 500, 50, 60_000);
+  const newAccountsPerHour = r.int('MARKETPLACE_NEW_ACCOUNTS_PER_HOUR', 20, 1, 100_000);
 
   if (problems.length > 0) {
     throw new MarketplaceError(
@@ -93,5 +96,6 @@ export function loadMarketplaceConfig(env: NodeJS.ProcessEnv = process.env): Mar
     funderKey: funderKey!,
     accountFundingWei: BigInt(fundingRaw),
     pollMs,
+    newAccountsPerHour,
   };
 }

@@ -110,6 +110,7 @@ export async function startMarketplace(
       actions,
       listings: (viewer) => listListings({ dataSource, chain }, viewer),
       info: { contract, policies },
+      newAccountsPerHour: config.newAccountsPerHour,
       ready: {
         database: async () => (await dataSource.query('SELECT 1'), true),
         chain: async () => (await chain.publicClient.getBlockNumber(), true),

@@ -8,7 +8,15 @@
  */
 import { Router, type Request } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { errorResponse, httpError, jsonBody, jsonContent, parseInput, z } from '#platform';
+import {
+  errorResponse,
+  httpError,
+  jsonBody,
+  jsonContent,
+  parseInput,
+  rateLimiter,
+  z,
+} from '#platform';
 import type { Address } from 'viem';
 import type { MarketplaceDeps } from '../app.js';
 import { isTerminal, type ActionView } from '../domain/actions.js';
@@ -83,26 +91,37 @@ export function apiRouter(deps: MarketplaceDeps, openapi: OpenAPIRegistry): Rout
         description: 'the account',
         ...jsonContent(z.object({ account: z.string() }).passthrough()),
       },
+      403: errorResponse('a post from another origin'),
+      429: errorResponse(
+        'too many new accounts from this client (MARKETPLACE_NEW_ACCOUNTS_PER_HOUR)',
+      ),
     },
   });
-  r.post('/api/session', async (req, res) => {
+  /** Every new account is funded: a client IP may make only so many (`429 rate_limited`). */
+  const newAccounts = rateLimiter({
+    windowMs: 3_600_000,
+    limit: deps.newAccountsPerHour ?? 20,
+  });
+  const sessionBody = (account: { address: Address; fundTx: string | null }) => ({
+    account: account.address,
+    fundTx: account.fundTx,
+    custodial: true,
+    contract: deps.info.contract,
+    policies: deps.info.policies,
+  });
+  r.post('/api/session', async (req, res, next) => {
     sameOrigin(req);
-    let account = await deps.accounts.find(cookieOf(req));
-    if (!account) {
-      const made = await deps.accounts.create();
-      account = made.account;
-      res.set(
-        'set-cookie',
-        `${SESSION_COOKIE}=${made.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=604800`,
-      );
-    }
-    res.json({
-      account: account.address,
-      fundTx: account.fundTx,
-      custodial: true,
-      contract: deps.info.contract,
-      policies: deps.info.policies,
-    });
+    const account = await deps.accounts.find(cookieOf(req));
+    if (!account) return next(); // a new account: counted below
+    res.json(sessionBody(account));
+  });
+  r.post('/api/session', newAccounts, async (_req, res) => {
+    const made = await deps.accounts.create();
+    res.set(
+      'set-cookie',
+      `${SESSION_COOKIE}=${made.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=604800`,
+    );
+    res.json(sessionBody(made.account));
   });
 
   openapi.registerPath({
