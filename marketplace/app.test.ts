@@ -16,36 +16,19 @@ import { createAccounts } from './domain/accounts.js';
 import { createActions, type Actions, type MarketChain } from './domain/actions.js';
 import { listListings } from './domain/listings.js';
 import { DEMO_POLICIES } from './domain/policies.js';
-import type { RequestStatus, VerifierApi } from './domain/verifier-api.js';
+import { scriptedVerifier } from './test/scripted-verifier.js';
 import { MARKETPLACE_ENTITIES, MARKETPLACE_MIGRATIONS } from './store/schema.js';
 
 const TX = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
-const VERIFIER_DID = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';
 const CONTRACT = getAddress('0x00000000000000000000000000000000000000cc');
 
 let dataSource: DataSource;
 let actions: Actions;
 let server: Server;
 let url: string;
-const statuses = new Map<string, RequestStatus>();
 const funded: string[] = [];
 
-const verifier: VerifierApi = {
-  getPolicy: async () => null,
-  createPolicy: async () => {
-    throw new Error('unused');
-  },
-  createRequest: async () => {
-    const id = `00000000-0000-4000-8000-${String(statuses.size + 1).padStart(12, '0')}`;
-    statuses.set(id, { status: 'pending', result: null, relay: null });
-    return {
-      id,
-      expiresAt: 2_000_000_000,
-      walletUrl: `openid4vp://?client_id=${encodeURIComponent(VERIFIER_DID)}&request_uri=${encodeURIComponent(`http://127.0.0.1:1/v1/requests/${id}/request.jwt`)}`,
-    };
-  },
-  getRequest: async (id) => statuses.get(id)!,
-};
+const { api: verifier, statuses } = scriptedVerifier();
 const chain: MarketChain = {
   contract: CONTRACT,
   getListing: async () => {

@@ -24,10 +24,10 @@ import {
 } from './actions.js';
 import { DEMO_POLICIES } from './policies.js';
 import type { RequestStatus, VerifierApi } from './verifier-api.js';
+import { VERIFIER_DID, scriptedVerifier } from '../test/scripted-verifier.js';
 
 const ME = getAddress('0x70997970c51812dc3a010c7d01b50e0d17dc79c8');
 const OTHER = getAddress('0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc');
-const VERIFIER_DID = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';
 const TX = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
 
 const verified = (account: string, relay: RequestStatus['relay']): RequestStatus => ({
@@ -118,29 +118,6 @@ describe('chainFailure', () => {
     });
   });
 });
-
-/** A verifier whose request status the test sets. */
-function scriptedVerifier() {
-  const statuses = new Map<string, RequestStatus>();
-  let n = 0;
-  const api: VerifierApi = {
-    getPolicy: async () => null,
-    createPolicy: async () => {
-      throw new Error('unused');
-    },
-    createRequest: async () => {
-      const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
-      statuses.set(id, { status: 'pending', result: null, relay: null });
-      return {
-        id,
-        expiresAt: 2_000_000_000,
-        walletUrl: `openid4vp://?client_id=${encodeURIComponent(VERIFIER_DID)}&request_uri=${encodeURIComponent(`http://127.0.0.1:1/v1/requests/${id}/request.jwt`)}`,
-      };
-    },
-    getRequest: async (id) => statuses.get(id)!,
-  };
-  return { api, statuses };
-}
 
 /** A chain with one listing per `list`, whose `list` can be told to revert. */
 function scriptedChain() {
